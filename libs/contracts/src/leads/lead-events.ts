@@ -1,0 +1,92 @@
+import { EventData } from '../envelope';
+import { Money } from '../money';
+
+export const leadSources = ['web', 'email', 'phone', 'social', 'referral', 'event', 'partner', 'advertising', 'other'] as const;
+export type LeadSource = (typeof leadSources)[number];
+
+export const leadStatuses = ['new', 'working', 'qualified', 'converted', 'disqualified'] as const;
+export type LeadStatus = (typeof leadStatuses)[number];
+
+export const engagementTypes = [
+  'website_visit',
+  'page_view',
+  'email_open',
+  'email_click',
+  'content_download',
+  'form_submit',
+  'event_attended',
+  'call_answered',
+] as const;
+export type EngagementType = (typeof engagementTypes)[number];
+
+export type AttributeValue = string | number | boolean;
+
+export type LeadProfile = {
+  name: string;
+  email?: string;
+  phone?: string;
+  company?: string;
+  title?: string;
+  companySize?: number;
+  industry?: string;
+  country?: string;
+  region?: string;
+  productInterest?: string;
+  estimatedValue?: Money;
+  attributes?: Record<string, AttributeValue>;
+};
+
+export type LeadCaptured = EventData<
+  'LeadCaptured',
+  LeadProfile & {
+    leadId: string;
+    source: LeadSource;
+    ownerId?: string;
+    possibleDuplicateOf?: string;
+  }
+>;
+export type LeadUpdated = EventData<'LeadUpdated', { leadId: string; changes: Partial<LeadProfile> }>;
+export type LeadEngagementRecorded = EventData<
+  'LeadEngagementRecorded',
+  { leadId: string; engagementType: EngagementType; count: number; durationSeconds?: number }
+>;
+export type LeadScored = EventData<
+  'LeadScored',
+  { leadId: string; score: number; probability?: number; modelVersion?: string; contributions: Record<string, number> }
+>;
+export type LeadAssigned = EventData<'LeadAssigned', { leadId: string; ownerId: string; previousOwnerId?: string; routedBy: 'manual' | 'rules' }>;
+export type LeadStatusChanged = EventData<'LeadStatusChanged', { leadId: string; from: LeadStatus; to: LeadStatus }>;
+export type LeadQualified = EventData<'LeadQualified', { leadId: string }>;
+export type LeadDisqualified = EventData<'LeadDisqualified', { leadId: string; reason: string }>;
+export type LeadReopened = EventData<'LeadReopened', { leadId: string }>;
+export type LeadConverted = EventData<
+  'LeadConverted',
+  {
+    leadId: string;
+    opportunityId: string;
+    opportunityName: string;
+    accountName: string;
+    amount: Money;
+    productType: string;
+    expectedCloseDate: string;
+    ownerId?: string;
+    source: LeadSource;
+    region?: string;
+  }
+>;
+export type LeadMerged = EventData<'LeadMerged', { leadId: string; duplicateId: string }>;
+export type LeadMergedInto = EventData<'LeadMergedInto', { leadId: string; survivorId: string }>;
+
+export type LeadEvent =
+  | LeadCaptured
+  | LeadUpdated
+  | LeadEngagementRecorded
+  | LeadScored
+  | LeadAssigned
+  | LeadStatusChanged
+  | LeadQualified
+  | LeadDisqualified
+  | LeadReopened
+  | LeadConverted
+  | LeadMerged
+  | LeadMergedInto;

@@ -1,0 +1,260 @@
+import { EventEnvelope, EventMetadata, NewEvent, categoryOf } from '@crm/contracts';
+import {
+  AppendResult,
+  DuplicateEventIdError,
+  EventStore,
+  ExpectedRevision,
+  ReadAllOptions,
+  Subscription,
+  SubscriptionOptions,
+  UpcastFn,
+  WrongExpectedRevisionError,
+  startPollingSubscription,
+} from '@crm/event-sourcing';
+import type { Pool, PoolClient } from 'pg';
+import { quoteIdent, schemaSql } from './schema';
+
+export type PostgresEventStoreOptions = {
+  pool: Pool;
+  /** Schema holding the store's tables (default `event_store`). */
+  schema?: string;
+  upcast?: UpcastFn;
+  /** How often an idle subscription looks for events written by other processes. */
+  idlePollMs?: number;
+};
+
+type EventRow = {
+  global_position: string;
+  event_id: string;
+  stream_id: string;
+  revision: string;
+  type: string;
+  schema_version: number;
+  data: unknown;
+  metadata: EventMetadata;
+  occurred_at: Date;
+  recorded_at: Date;
+};
+
+const eventColumns = 'global_position, event_id, stream_id, revision, type, schema_version, data, metadata, occurred_at, recorded_at';
+
+/** Only events of transactions that have finished: see README for why this is gap-free. */
+const visible = 'transaction_id < pg_snapshot_xmin(pg_current_snapshot())';
+
+export type PostgresEventStore = EventStore & {
+  readonly schema: string;
+  /** Creates the schema, tables and functions if missing. Safe to call from several processes. */
+  migrate: () => Promise<void>;
+};
+
+export const createPostgresEventStore = (options: PostgresEventStoreOptions): PostgresEventStore => {
+  const { pool } = options;
+  const schemaName = options.schema ?? 'event_store';
+  const s = quoteIdent(schemaName);
+  const upcast = options.upcast ?? ((event: EventEnvelope) => event);
+  const idlePollMs = options.idlePollMs ?? 250;
+  const localWakeups = new Set<() => void>();
+  const subscriptions = new Set<Subscription>();
+
+  const toEnvelope = (row: EventRow): EventEnvelope =>
+    upcast({
+      id: row.event_id,
+      type: row.type,
+      schemaVersion: row.schema_version,
+      streamId: row.stream_id,
+      revision: Number(row.revision),
+      globalPosition: Number(row.global_position),
+      occurredAt: row.occurred_at.toISOString(),
+      recordedAt: row.recorded_at.toISOString(),
+      metadata: row.metadata,
+      data: row.data,
+    });
+
+  const readAll = async ({ after, maxCount, categories }: ReadAllOptions, client: Pick<Pool, 'query'> = pool): Promise<EventEnvelope[]> => {
+    const { rows } = categories
+      ? await client.query<EventRow>(
+          `SELECT ${eventColumns} FROM ${s}.events WHERE global_position > $1 AND category = ANY($3) AND ${visible} ORDER BY global_position LIMIT $2`,
+          [after, maxCount, categories],
+        )
+      : await client.query<EventRow>(`SELECT ${eventColumns} FROM ${s}.events WHERE global_position > $1 AND ${visible} ORDER BY global_position LIMIT $2`, [
+          after,
+          maxCount,
+        ]);
+    return rows.map(toEnvelope);
+  };
+
+  const append = async (streamId: string, events: NewEvent[], expectedRevision: ExpectedRevision): Promise<AppendResult> => {
+    if (events.length === 0) throw new Error('nothing to append');
+    const { rows } = await pool.query<{ event_id: string; revision: string; global_position: string; recorded_at: Date }>(
+      `SELECT * FROM ${s}.append_events($1, $2, $3, $4::uuid[], $5::text[], $6::int[], $7::jsonb[], $8::jsonb[], $9::text[], $10::timestamptz[])`,
+      [
+        streamId,
+        categoryOf(streamId),
+        String(expectedRevision),
+        events.map((event) => event.id),
+        events.map((event) => event.type),
+        events.map((event) => event.schemaVersion),
+        events.map((event) => JSON.stringify(event.data ?? null)),
+        events.map((event) => JSON.stringify(event.metadata)),
+        events.map((event) => event.metadata.tenantId),
+        events.map((event) => event.occurredAt),
+      ],
+    );
+    const byId = new Map(rows.map((row) => [row.event_id, row]));
+    const stored = events.map((event): EventEnvelope => {
+      const row = byId.get(event.id);
+      if (!row) throw new Error(`append of ${streamId} returned no row for event ${event.id}`);
+      return upcast({
+        ...event,
+        occurredAt: new Date(event.occurredAt).toISOString(),
+        streamId,
+        revision: Number(row.revision),
+        globalPosition: Number(row.global_position),
+        recordedAt: row.recorded_at.toISOString(),
+      });
+    });
+    const last = stored[stored.length - 1];
+    for (const wake of localWakeups) wake();
+    return { nextRevision: last.revision, position: last.globalPosition, events: stored };
+  };
+
+  const store: PostgresEventStore = {
+    schema: schemaName,
+
+    migrate: async () => {
+      const client = await pool.connect();
+      try {
+        await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [`${schemaName}.migrate`]);
+        try {
+          await client.query(schemaSql(schemaName));
+        } finally {
+          await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [`${schemaName}.migrate`]);
+        }
+      } finally {
+        client.release();
+      }
+    },
+
+    appendToStream: async (streamId, events, { expectedRevision = 'any' } = {}) => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await append(streamId, events, expectedRevision);
+        } catch (error) {
+          const pgError = error as { code?: string; detail?: string; constraint?: string };
+          if (pgError.code === 'ES001') throw new WrongExpectedRevisionError(streamId, expectedRevision, Number(pgError.detail));
+          if (pgError.code === 'ES002') throw new DuplicateEventIdError((pgError.detail ?? '').split(',').filter(Boolean));
+          // Same id raced in from a concurrent append to another stream: the re-check decides.
+          if (pgError.code === '23505' && pgError.constraint === 'events_event_id_key' && attempt < 2) continue;
+          throw error;
+        }
+      }
+    },
+
+    readStream: async (streamId, { fromRevision = 0, maxCount } = {}) => {
+      const [{ rows }, revision] = await Promise.all([
+        pool.query<EventRow>(
+          `SELECT ${eventColumns} FROM ${s}.events WHERE stream_id = $1 AND revision >= $2 ORDER BY revision ${maxCount === undefined ? '' : 'LIMIT $3'}`,
+          maxCount === undefined ? [streamId, fromRevision] : [streamId, fromRevision, maxCount],
+        ),
+        pool.query<{ revision: string }>(`SELECT revision FROM ${s}.streams WHERE stream_id = $1`, [streamId]),
+      ]);
+      return { events: rows.map(toEnvelope), revision: revision.rows.length ? Number(revision.rows[0].revision) : -1 };
+    },
+
+    readAll: (readOptions) => readAll(readOptions),
+
+    headPosition: async () => {
+      const { rows } = await pool.query<{ global_position: string }>(
+        `SELECT global_position FROM ${s}.events WHERE ${visible} ORDER BY global_position DESC LIMIT 1`,
+      );
+      return rows.length ? Number(rows[0].global_position) : 0;
+    },
+
+    subscribe: async (subscription: SubscriptionOptions) => {
+      const stored = await pool.query<{ position: string }>(`SELECT position FROM ${s}.subscription_checkpoints WHERE name = $1`, [subscription.name]);
+      let start = stored.rows.length ? Number(stored.rows[0].position) : 0;
+      if (!stored.rows.length && subscription.startFrom === 'end') {
+        start = await store.headPosition();
+        await pool.query(`INSERT INTO ${s}.subscription_checkpoints (name, position) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, [subscription.name, start]);
+      }
+      const handle = startPollingSubscription(
+        {
+          readBatch: (after, max) => readAll({ after, maxCount: max, categories: subscription.categories }),
+          deliver: (events, from) => deliverInTransaction(pool, s, subscription, events, from),
+          waitForChange: (timeoutMs) =>
+            new Promise<void>((resolve) => {
+              const done = () => {
+                clearTimeout(timer);
+                localWakeups.delete(done);
+                resolve();
+              };
+              const timer = setTimeout(done, timeoutMs);
+              localWakeups.add(done);
+            }),
+        },
+        {
+          name: subscription.name,
+          startAfter: start,
+          batchSize: subscription.batchSize ?? 200,
+          // A wake-up can come while an older transaction still holds the log back; poll soon after.
+          idlePollMs,
+          onError: subscription.onError,
+        },
+      );
+      subscriptions.add(handle);
+      const stop = handle.stop;
+      return Object.assign(handle, {
+        stop: async () => {
+          subscriptions.delete(handle);
+          await stop();
+        },
+      });
+    },
+
+    close: async () => {
+      await Promise.all([...subscriptions].map((subscription) => subscription.stop()));
+    },
+  };
+  return store;
+};
+
+/**
+ * Runs the handler and moves the checkpoint in one transaction. The checkpoint row is locked first:
+ * if another process running the same subscription moved it meanwhile, this batch is not applied
+ * and the loop re-reads from the stored checkpoint.
+ */
+const deliverInTransaction = async (pool: Pool, s: string, subscription: SubscriptionOptions, events: EventEnvelope[], from: number): Promise<number> => {
+  const last = events[events.length - 1].globalPosition;
+  const client: PoolClient = await pool.connect();
+  let broken = false;
+  // A connection that dies mid-batch (server restart, terminated backend) surfaces as a failed
+  // query below; the client's own 'error' event must not crash the process.
+  const onConnectionError = () => {
+    broken = true;
+  };
+  client.on('error', onConnectionError);
+  try {
+    await client.query('BEGIN');
+    await client.query(`INSERT INTO ${s}.subscription_checkpoints (name, position) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING`, [subscription.name]);
+    const { rows } = await client.query<{ position: string }>(`SELECT position FROM ${s}.subscription_checkpoints WHERE name = $1 FOR UPDATE`, [
+      subscription.name,
+    ]);
+    const stored = Number(rows[0].position);
+    if (stored !== from) {
+      await client.query('ROLLBACK');
+      return stored;
+    }
+    await subscription.handler(events, { subscriptionName: subscription.name, tx: client });
+    await client.query(`UPDATE ${s}.subscription_checkpoints SET position = $2, updated_at = now() WHERE name = $1`, [subscription.name, last]);
+    await client.query('COMMIT');
+    return last;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {
+      broken = true;
+    });
+    throw error;
+  } finally {
+    client.off('error', onConnectionError);
+    client.release(broken);
+  }
+};
