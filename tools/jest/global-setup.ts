@@ -3,6 +3,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
+// Jest loads global set-up files without its module mapper, so the alias cannot be used here; the
+// file imported has no framework dependencies.
+// eslint-disable-next-line @nx/enforce-module-boundaries
 import { startEmbeddedPostgres } from '../../libs/platform/src/embedded-postgres';
 
 /**

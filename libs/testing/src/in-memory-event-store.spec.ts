@@ -1,5 +1,5 @@
-import { eventStoreContract } from '@crm/testing';
-import { createInMemoryEventStore } from './in-memory-event-store';
+import { createInMemoryEventStore } from '@crm/event-sourcing';
+import { eventStoreContract } from './event-store-contract';
 
 describe('in-memory event store contract', () => {
   eventStoreContract(async () => {

@@ -1,0 +1,4 @@
+import { streamId } from '@crm/contracts';
+
+/** The stream holding one opportunity aggregate's events. */
+export const opportunityStreamId = (id: string): string => streamId('opportunity', id);

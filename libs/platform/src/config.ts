@@ -1,0 +1,43 @@
+import { resolve } from 'node:path';
+
+export type EventStoreKind = 'postgres' | 'kurrentdb';
+
+export type RuntimeConfig = {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl?: string;
+  eventStore: EventStoreKind;
+  kurrentDbUrl?: string;
+  kafkaBrokers?: string[];
+  /** Maximum accepted request body, in bytes. */
+  bodyLimit: number;
+};
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Reads and checks the environment once at start-up; a bad value is one clear error, not a crash later. */
+export const loadConfig = (env: NodeJS.ProcessEnv = process.env): RuntimeConfig => {
+  const port = integer(env.PORT ?? '3000', 'PORT', 0, 65535);
+  const eventStore = (env.EVENT_STORE ?? 'postgres') as EventStoreKind;
+  if (eventStore !== 'postgres' && eventStore !== 'kurrentdb') throw new ConfigError(`EVENT_STORE must be postgres or kurrentdb, not "${env.EVENT_STORE}"`);
+  if (eventStore === 'kurrentdb' && !env.KURRENTDB_URL) throw new ConfigError('EVENT_STORE=kurrentdb needs KURRENTDB_URL');
+  return {
+    port,
+    host: env.HOST ?? '0.0.0.0',
+    dataDir: resolve(env.DATA_DIR ?? '.data'),
+    databaseUrl: env.DATABASE_URL || undefined,
+    eventStore,
+    kurrentDbUrl: env.KURRENTDB_URL || undefined,
+    kafkaBrokers: env.KAFKA_BROKERS ? env.KAFKA_BROKERS.split(',').map((broker) => broker.trim()).filter(Boolean) : undefined,
+    bodyLimit: integer(env.BODY_LIMIT_BYTES ?? String(256 * 1024), 'BODY_LIMIT_BYTES', 1024, 64 * 1024 * 1024),
+  };
+};
+
+const integer = (raw: string, name: string, min: number, max: number): number => {
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) throw new ConfigError(`${name} must be an integer between ${min} and ${max}, not "${raw}"`);
+  return value;
+};

@@ -1,0 +1,48 @@
+import { DynamicModule, INestApplication, Logger, LogLevel, Module, Type, ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Infrastructure, InfrastructureModule } from './infrastructure.module';
+import { flattenValidationErrors, ProblemDetailsFilter, RequestValidationFailed } from './problem-details';
+
+export type HttpAppOptions = {
+  title: string;
+  description: string;
+  modules: Array<Type<unknown> | DynamicModule>;
+  logLevels?: LogLevel[];
+};
+
+@Module({})
+class RootModule {}
+
+/** Builds the Nest application on Fastify with the conventions every service shares. */
+export const createHttpApp = async (infrastructure: Infrastructure, options: HttpAppOptions): Promise<NestFastifyApplication> => {
+  const root: DynamicModule = { module: RootModule, imports: [InfrastructureModule.forRoot(infrastructure), ...options.modules] };
+  const app = await NestFactory.create<NestFastifyApplication>(root, new FastifyAdapter({ bodyLimit: infrastructure.config.bodyLimit }), {
+    logger: options.logLevels ?? ['error', 'warn', 'log'],
+    abortOnError: false,
+  });
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      exceptionFactory: (errors) => new RequestValidationFailed(flattenValidationErrors(errors)),
+    }),
+  );
+  app.useGlobalFilters(new ProblemDetailsFilter());
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder().setTitle(options.title).setDescription(options.description).setVersion('1').addBearerAuth().build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
+  return app;
+};
+
+export const closeQuietly = async (app: INestApplication | undefined) => {
+  try {
+    await app?.close();
+  } catch (error) {
+    new Logger('Shutdown').warn(`closing the HTTP app failed: ${(error as Error).message}`);
+  }
+};

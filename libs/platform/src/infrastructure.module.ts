@@ -1,0 +1,30 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { EventStore } from '@crm/event-sourcing';
+import { Pool } from 'pg';
+import { RuntimeConfig } from './config';
+import { HealthController } from './health.controller';
+import { EVENT_STORE, PG_POOL, RUNTIME_CONFIG } from './tokens';
+
+export type Infrastructure = {
+  config: RuntimeConfig;
+  pool: Pool;
+  store: EventStore;
+};
+
+/** Makes the pool, the event store and the configuration injectable everywhere, and serves health. */
+@Global()
+@Module({})
+export class InfrastructureModule {
+  static forRoot(infrastructure: Infrastructure): DynamicModule {
+    return {
+      module: InfrastructureModule,
+      controllers: [HealthController],
+      providers: [
+        { provide: RUNTIME_CONFIG, useValue: infrastructure.config },
+        { provide: PG_POOL, useValue: infrastructure.pool },
+        { provide: EVENT_STORE, useValue: infrastructure.store },
+      ],
+      exports: [RUNTIME_CONFIG, PG_POOL, EVENT_STORE],
+    };
+  }
+}

@@ -1,0 +1,154 @@
+/* eslint-disable no-console */
+import { DynamicModule, Type } from '@nestjs/common';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { EventStore } from '@crm/event-sourcing';
+import { createPostgresEventStore } from '@crm/postgres-event-store';
+import { accessSync, constants, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { Pool } from 'pg';
+import { ConfigError, loadConfig, RuntimeConfig } from './config';
+import { EmbeddedPostgres, EmbeddedPostgresError, startEmbeddedPostgres } from './embedded-postgres';
+import { closeQuietly, createHttpApp } from './http-app';
+
+export type ServiceDefinition = {
+  /** Process name used in log lines. */
+  name: string;
+  title: string;
+  description: string;
+  modules: Array<Type<unknown> | DynamicModule>;
+  /** The embedded app may start its own PostgreSQL; the standalone services require DATABASE_URL. */
+  allowEmbeddedDatabase: boolean;
+};
+
+/** A start-up failure the user can act on: printed as one line, exit code 1. */
+class StartupError extends Error {}
+
+export type RunningService = {
+  app: NestFastifyApplication;
+  config: RuntimeConfig;
+  url: string;
+  stop: () => Promise<void>;
+};
+
+/** Starts a service: configuration, database, event store, HTTP; stops it all on SIGTERM/SIGINT. */
+export const runService = async (definition: ServiceDefinition): Promise<void> => {
+  let running: RunningService | undefined;
+  try {
+    running = await startService(definition);
+  } catch (error) {
+    const known = error instanceof StartupError || error instanceof ConfigError || error instanceof EmbeddedPostgresError;
+    console.error(`${definition.name}: ${known ? (error as Error).message : `failed to start: ${(error as Error).stack ?? String(error)}`}`);
+    process.exit(1);
+  }
+  const service = running;
+  console.log(`${definition.name}: listening on ${service.url} (API docs at ${service.url}/docs)`);
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) {
+      console.error(`${definition.name}: ${signal} again, exiting at once`);
+      process.exit(1);
+    }
+    stopping = true;
+    console.log(`${definition.name}: ${signal} received, shutting down`);
+    void service.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(`${definition.name}: shutdown failed: ${(error as Error).message}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+};
+
+export const startService = async (definition: ServiceDefinition, env: NodeJS.ProcessEnv = process.env): Promise<RunningService> => {
+  const config = loadConfig(env);
+  if (config.port !== 0) await assertPortFree(config.host, config.port);
+
+  let embedded: EmbeddedPostgres | undefined;
+  let databaseUrl = config.databaseUrl;
+  if (!databaseUrl) {
+    if (!definition.allowEmbeddedDatabase) throw new StartupError('DATABASE_URL is required (this service runs in distributed mode)');
+    assertWritableDirectory(config.dataDir);
+    embedded = await startEmbeddedPostgres({ dataDir: join(config.dataDir, 'postgres'), database: 'crm', log: (line) => console.log(`${definition.name}: ${line}`) });
+    databaseUrl = embedded.url;
+  }
+
+  const pool = new Pool({ connectionString: databaseUrl, max: 20, application_name: definition.name });
+  pool.on('error', (error) => console.error(`${definition.name}: idle database connection failed: ${error.message}`));
+  let store: EventStore | undefined;
+  let app: NestFastifyApplication | undefined;
+  const stop = async () => {
+    await closeQuietly(app);
+    await store?.close();
+    await pool.end().catch(() => undefined);
+    await embedded?.stop();
+  };
+  try {
+    try {
+      await pool.query('SELECT 1');
+    } catch (error) {
+      throw new StartupError(`cannot connect to PostgreSQL: ${(error as Error).message}`);
+    }
+    store = await createEventStore(config, pool);
+    app = await createHttpApp({ config, pool, store }, definition);
+    try {
+      await app.listen(config.port, config.host);
+    } catch (error) {
+      if ((error as { code?: string }).code === 'EADDRINUSE') throw new StartupError(`port ${config.port} is already in use (set PORT to a free port)`);
+      throw error;
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  const address = app.getHttpServer().address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
+  return { app, config: { ...config, port }, url: `http://${host}:${port}`, stop };
+};
+
+const createEventStore = async (config: RuntimeConfig, pool: Pool): Promise<EventStore> => {
+  switch (config.eventStore) {
+    case 'postgres': {
+      const store = createPostgresEventStore({ pool });
+      await store.migrate();
+      return store;
+    }
+    case 'kurrentdb': {
+      const { createKurrentDbEventStore } = await import('@crm/kurrentdb-event-store');
+      return createKurrentDbEventStore({ connectionString: config.kurrentDbUrl });
+    }
+    default: {
+      const unreachable: never = config.eventStore;
+      throw new ConfigError(`unknown event store ${String(unreachable)}`);
+    }
+  }
+};
+
+const assertPortFree = (host: string, port: number) =>
+  new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        new StartupError(
+          error.code === 'EADDRINUSE' ? `port ${port} is already in use (set PORT to a free port)` : `cannot listen on ${host}:${port}: ${error.message}`,
+        ),
+      ),
+    );
+    probe.listen(port, host, () => probe.close(() => resolve()));
+  });
+
+const assertWritableDirectory = (dir: string) => {
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+    const probe = join(dir, `.write-test-${process.pid}`);
+    writeFileSync(probe, '');
+    rmSync(probe);
+  } catch (error) {
+    throw new StartupError(`data directory ${dir} is not writable (set DATA_DIR): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+};

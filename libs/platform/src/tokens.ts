@@ -1,0 +1,4 @@
+/** Injection tokens for the infrastructure the runtime creates before Nest starts. */
+export const PG_POOL = Symbol('PG_POOL');
+export const EVENT_STORE = Symbol('EVENT_STORE');
+export const RUNTIME_CONFIG = Symbol('RUNTIME_CONFIG');
