@@ -25,6 +25,7 @@ function projectConfig(projectDir, overrides = {}) {
     moduleNameMapper,
     globalSetup: path.join(root, 'tools/jest/global-setup.ts'),
     globalTeardown: path.join(root, 'tools/jest/global-teardown.ts'),
+    reporters: ['default', path.join(root, 'tools/jest/summary-reporter.js')],
     testTimeout: 60_000,
     maxWorkers: 2,
     ...overrides,

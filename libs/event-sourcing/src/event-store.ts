@@ -7,7 +7,7 @@ import { EventEnvelope, NewEvent } from '@crm/contracts';
 export type ExpectedRevision = number | 'no_stream' | 'stream_exists' | 'any';
 
 export type AppendResult = {
-  /** Revision of the last event now in the stream. */
+  /** Revision of the last appended event (for an idempotent repeat, as first stored). */
   nextRevision: number;
   /** Global position of the last appended event: a reader that reached it sees this append. */
   position: number;

@@ -36,7 +36,7 @@ export const createInMemoryEventStore = (options: { upcast?: UpcastFn; now?: () 
         const stored = known as EventEnvelope[];
         if (stored.every((event) => event.streamId === streamId)) {
           const last = stored[stored.length - 1];
-          return { nextRevision: stream.length - 1, position: last.globalPosition, events: stored.map(upcast) };
+          return { nextRevision: last.revision, position: last.globalPosition, events: stored.map(upcast) };
         }
       }
       const duplicates = events.filter((_, index) => known[index] !== undefined).map((event) => event.id);

@@ -1,6 +1,6 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { arch, platform, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -37,6 +37,7 @@ export const startEmbeddedPostgres = async (options: { dataDir: string; database
   } catch (error) {
     throw new EmbeddedPostgresError(`cannot create data directory ${baseDir}: ${(error as Error).message}`);
   }
+  if (runAs) grantTraversal(baseDir, log);
 
   let credentials: Credentials;
   if (!existsSync(join(pgData, 'PG_VERSION'))) {
@@ -103,6 +104,22 @@ const binDirectory = (): string => {
     return join(dirname(require.resolve(pkg)), '..', 'native', 'bin');
   } catch {
     throw new EmbeddedPostgresError(`the PostgreSQL binaries for this platform (${pkg}) are not installed; set DATABASE_URL to use an existing server`);
+  }
+};
+
+/**
+ * The server (as nobody) must be able to pass through every directory above its data directory.
+ * Where one denies that (a 0700 home or temp directory), grant search permission only (o+x: no
+ * listing, no reading), and say so.
+ */
+const grantTraversal = (dir: string, log: (line: string) => void) => {
+  for (let current = dir; ; current = dirname(current)) {
+    const mode = statSync(current).mode;
+    if ((mode & 0o001) === 0) {
+      chmodSync(current, (mode & 0o7777) | 0o001);
+      log(`granted search permission (o+x) on ${current} so the embedded PostgreSQL, running as nobody, can reach its data`);
+    }
+    if (dirname(current) === current) return;
   }
 };
 

@@ -2,10 +2,11 @@
 import { DynamicModule, Type } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { EventStore } from '@crm/event-sourcing';
+import { createKurrentDbEventStore } from '@crm/kurrentdb-event-store';
 import { createPostgresEventStore } from '@crm/postgres-event-store';
-import { accessSync, constants, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Pool } from 'pg';
 import { ConfigError, loadConfig, RuntimeConfig } from './config';
 import { EmbeddedPostgres, EmbeddedPostgresError, startEmbeddedPostgres } from './embedded-postgres';
@@ -118,7 +119,6 @@ const createEventStore = async (config: RuntimeConfig, pool: Pool): Promise<Even
       return store;
     }
     case 'kurrentdb': {
-      const { createKurrentDbEventStore } = await import('@crm/kurrentdb-event-store');
       return createKurrentDbEventStore({ connectionString: config.kurrentDbUrl });
     }
     default: {
@@ -143,7 +143,7 @@ const assertPortFree = (host: string, port: number) =>
 
 const assertWritableDirectory = (dir: string) => {
   try {
-    mkdirSync(dir, { recursive: true });
+    makeDirectories(dir);
     accessSync(dir, constants.W_OK);
     const probe = join(dir, `.write-test-${process.pid}`);
     writeFileSync(probe, '');
@@ -151,4 +151,20 @@ const assertWritableDirectory = (dir: string) => {
   } catch (error) {
     throw new StartupError(`data directory ${dir} is not writable (set DATA_DIR): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
+};
+
+/**
+ * `mkdir -p` without `mkdirSync(..., { recursive: true })`, which spins forever on paths it can
+ * never create, such as ones under /proc.
+ */
+const makeDirectories = (dir: string): void => {
+  try {
+    if (statSync(dir).isDirectory()) return;
+    throw Object.assign(new Error(`${dir} is not a directory`), { code: 'ENOTDIR' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const parent = dirname(dir);
+  if (parent !== dir) makeDirectories(parent);
+  mkdirSync(dir);
 };

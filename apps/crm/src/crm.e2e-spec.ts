@@ -1,0 +1,124 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { streamId } from '@crm/contracts';
+import { createPostgresEventStore } from '@crm/postgres-event-store';
+import { testEvent } from '@crm/testing';
+import { Pool } from 'pg';
+
+// Drives the built embedded app (`node dist/apps/crm/src/main.js`, what `npm start` runs) as a user
+// would: its own embedded PostgreSQL in a fresh DATA_DIR, HTTP on a free port.
+const root = join(__dirname, '..', '..', '..');
+const main = join(root, 'dist/apps/crm/src/main.js');
+
+type Started = { child: ChildProcess; url: string; output: () => string; exited: Promise<number | null> };
+
+const start = (env: Record<string, string>): Started => {
+  const { DATABASE_URL: _ignored, ...inherited } = process.env;
+  const child = spawn(process.execPath, [main], { cwd: root, env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, url: '', output: () => output, exited };
+};
+
+const waitForListening = async (started: Started, timeoutMs: number): Promise<string> => {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const match = /listening on (http:\/\/[\d.]+:\d+)/.exec(started.output());
+    if (match) return match[1];
+    if (started.child.exitCode !== null) throw new Error(`app exited early: ${started.output()}`);
+    if (Date.now() > deadline) throw new Error(`app did not start within ${timeoutMs} ms: ${started.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+};
+
+const waitForReady = async (url: string, timeoutMs: number) => {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const response = await fetch(`${url}/health/ready`).catch(() => undefined);
+    if (response?.status === 200) return (await response.json()) as { status: string };
+    if (Date.now() > deadline) throw new Error(`not ready within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+};
+
+/** The embedded database's URL, from the credentials file and the port the app logged. */
+const embeddedDatabaseUrl = (dataDir: string, output: string): string => {
+  const credentials = JSON.parse(readFileSync(join(dataDir, 'postgres', 'postgres-credentials.json'), 'utf8')) as { user: string; password: string; database: string };
+  const ports = [...output.matchAll(/embedded PostgreSQL ready on 127\.0\.0\.1:(\d+)/g)];
+  const port = ports[ports.length - 1][1];
+  return `postgres://${credentials.user}:${encodeURIComponent(credentials.password)}@127.0.0.1:${port}/${credentials.database}`;
+};
+
+describe('embedded app (npm start)', () => {
+  let dataDir: string;
+
+  beforeAll(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'crm-e2e-'));
+  });
+  afterAll(() => {
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('becomes ready within 60 s, stops cleanly on SIGTERM, and restarts with its data intact', async () => {
+    const first = start({ DATA_DIR: dataDir, PORT: '0' });
+    const startedAt = Date.now();
+    const url = await waitForListening(first, 60_000);
+    expect(await waitForReady(url, 60_000 - (Date.now() - startedAt))).toMatchObject({ status: 'up' });
+    expect((await fetch(`${url}/health/live`)).status).toBe(200);
+    const docs = await fetch(`${url}/docs/openapi.json`);
+    expect(docs.status).toBe(200);
+    expect(((await docs.json()) as { paths: Record<string, unknown> }).paths).toHaveProperty(['/health/ready']);
+    const missing = await fetch(`${url}/no-such-route`);
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('content-type')).toContain('application/problem+json');
+
+    // Write an event into the app's own store, as its command handlers will.
+    const pool = new Pool({ connectionString: embeddedDatabaseUrl(dataDir, first.output()) });
+    const store = createPostgresEventStore({ pool });
+    const stream = streamId('lead', randomUUID());
+    const written = await store.appendToStream(stream, [testEvent('LeadCaptured', { name: 'Ada' })], { expectedRevision: 'no_stream' });
+    await pool.end();
+
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+
+    const second = start({ DATA_DIR: dataDir, PORT: '0' });
+    try {
+      const secondUrl = await waitForListening(second, 60_000);
+      await waitForReady(secondUrl, 60_000);
+      const again = new Pool({ connectionString: embeddedDatabaseUrl(dataDir, second.output()) });
+      const read = await createPostgresEventStore({ pool: again }).readStream(stream);
+      await again.end();
+      expect(read.events.map((event) => [event.id, event.data])).toEqual([[written.events[0].id, { name: 'Ada' }]]);
+    } finally {
+      second.child.kill('SIGTERM');
+      expect(await second.exited).toBe(0);
+    }
+  }, 180_000);
+
+  it('refuses a port already taken with one clear line and a non-zero exit', async () => {
+    const blocker: Server = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '0.0.0.0', resolve));
+    const address = blocker.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    try {
+      const started = start({ DATA_DIR: dataDir, PORT: String(port) });
+      expect(await started.exited).toBe(1);
+      expect(started.output().trim()).toBe(`crm: port ${port} is already in use (set PORT to a free port)`);
+    } finally {
+      blocker.close();
+    }
+  }, 60_000);
+
+  it('refuses an unwritable data directory with one clear line and a non-zero exit', async () => {
+    const started = start({ DATA_DIR: '/proc/crm-data', PORT: '0' });
+    expect(await started.exited).toBe(1);
+    expect(started.output().trim()).toMatch(/^crm: data directory \/proc\/crm-data is not writable \(set DATA_DIR\): \w+$/);
+  }, 60_000);
+});
