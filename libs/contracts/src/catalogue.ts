@@ -1,10 +1,10 @@
 import { AnalyticsEvent } from './analytics/analytics-events';
-import { LeadEvent } from './leads/lead-events';
+import { LeadEvent, ScoringEvent } from './leads/lead-events';
 import { OpportunityEvent } from './opportunities/opportunity-events';
 import { TaskEvent } from './tasks/task-events';
 import { Topic, topics } from './topics';
 
-export type CrmEvent = LeadEvent | OpportunityEvent | TaskEvent | AnalyticsEvent;
+export type CrmEvent = LeadEvent | ScoringEvent | OpportunityEvent | TaskEvent | AnalyticsEvent;
 export type CrmEventType = CrmEvent['type'];
 
 type Catalogue = { [T in CrmEventType]: { topic: Topic; version: number } };
@@ -26,6 +26,8 @@ export const eventCatalogue: Catalogue = {
   LeadConverted: { topic: topics.leads, version: 1 },
   LeadMerged: { topic: topics.leads, version: 1 },
   LeadMergedInto: { topic: topics.leads, version: 1 },
+  ScoringRulesDefined: { topic: topics.leads, version: 1 },
+  ScoringModelTrained: { topic: topics.leads, version: 1 },
   PipelineStagesDefined: { topic: topics.opportunities, version: 1 },
   OpportunityOpened: { topic: topics.opportunities, version: 1 },
   OpportunityStageChanged: { topic: topics.opportunities, version: 1 },

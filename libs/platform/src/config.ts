@@ -12,6 +12,8 @@ export type RuntimeConfig = {
   kafkaBrokers?: string[];
   /** Maximum accepted request body, in bytes. */
   bodyLimit: number;
+  /** HS256 secret for bearer tokens; the embedded app makes and keeps one in DATA_DIR when unset. */
+  jwtSecret?: string;
 };
 
 export class ConfigError extends Error {
@@ -33,6 +35,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     kurrentDbUrl: env.KURRENTDB_URL || undefined,
     kafkaBrokers: env.KAFKA_BROKERS ? env.KAFKA_BROKERS.split(',').map((broker) => broker.trim()).filter(Boolean) : undefined,
     bodyLimit: integer(env.BODY_LIMIT_BYTES ?? String(256 * 1024), 'BODY_LIMIT_BYTES', 1024, 64 * 1024 * 1024),
+    jwtSecret: jwtSecret(env.JWT_SECRET),
   };
 };
 
@@ -40,4 +43,10 @@ const integer = (raw: string, name: string, min: number, max: number): number =>
   const value = Number(raw);
   if (!Number.isInteger(value) || value < min || value > max) throw new ConfigError(`${name} must be an integer between ${min} and ${max}, not "${raw}"`);
   return value;
+};
+
+const jwtSecret = (raw: string | undefined): string | undefined => {
+  if (!raw) return undefined;
+  if (raw.length < 32) throw new ConfigError('JWT_SECRET must be at least 32 characters');
+  return raw;
 };

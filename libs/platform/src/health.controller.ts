@@ -2,11 +2,13 @@ import { Controller, Get, HttpCode, Inject, ServiceUnavailableException } from '
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { EventStore } from '@crm/event-sourcing';
 import { Pool } from 'pg';
+import { Public } from './auth/request-context';
 import { EVENT_STORE, PG_POOL } from './tokens';
 
 type Check = { status: 'up' | 'down'; detail?: string };
 
 @ApiTags('health')
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(

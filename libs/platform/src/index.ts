@@ -6,3 +6,4 @@ export * from './health.controller';
 export * from './problem-details';
 export * from './http-app';
 export * from './runtime';
+export * from './auth';

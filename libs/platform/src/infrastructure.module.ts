@@ -1,12 +1,15 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { EventStore } from '@crm/event-sourcing';
 import { Pool } from 'pg';
 import { RuntimeConfig } from './config';
+import { AUTH_SETTINGS, AuthGuard } from './auth/auth.guard';
 import { HealthController } from './health.controller';
 import { EVENT_STORE, PG_POOL, RUNTIME_CONFIG } from './tokens';
 
 export type Infrastructure = {
   config: RuntimeConfig;
+  jwtSecret: string;
   pool: Pool;
   store: EventStore;
 };
@@ -23,6 +26,8 @@ export class InfrastructureModule {
         { provide: RUNTIME_CONFIG, useValue: infrastructure.config },
         { provide: PG_POOL, useValue: infrastructure.pool },
         { provide: EVENT_STORE, useValue: infrastructure.store },
+        { provide: AUTH_SETTINGS, useValue: { hs256Secret: infrastructure.jwtSecret } },
+        { provide: APP_GUARD, useClass: AuthGuard },
       ],
       exports: [RUNTIME_CONFIG, PG_POOL, EVENT_STORE],
     };

@@ -4,10 +4,12 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { EventStore } from '@crm/event-sourcing';
 import { createKurrentDbEventStore } from '@crm/kurrentdb-event-store';
 import { createPostgresEventStore } from '@crm/postgres-event-store';
-import { accessSync, constants, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { Pool } from 'pg';
+import { signHs256 } from './auth/jwt';
 import { ConfigError, loadConfig, RuntimeConfig } from './config';
 import { EmbeddedPostgres, EmbeddedPostgresError, startEmbeddedPostgres } from './embedded-postgres';
 import { closeQuietly, createHttpApp } from './http-app';
@@ -94,7 +96,9 @@ export const startService = async (definition: ServiceDefinition, env: NodeJS.Pr
       throw new StartupError(`cannot connect to PostgreSQL: ${(error as Error).message}`);
     }
     store = await createEventStore(config, pool);
-    app = await createHttpApp({ config, pool, store }, definition);
+    const jwtSecret = config.jwtSecret ?? (definition.allowEmbeddedDatabase ? developmentSecret(config.dataDir) : undefined);
+    if (!jwtSecret) throw new StartupError('JWT_SECRET is required (this service runs in distributed mode)');
+    app = await createHttpApp({ config, pool, store, jwtSecret }, definition);
     try {
       await app.listen(config.port, config.host);
     } catch (error) {
@@ -108,7 +112,12 @@ export const startService = async (definition: ServiceDefinition, env: NodeJS.Pr
   const address = app.getHttpServer().address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
-  return { app, config: { ...config, port }, url: `http://${host}:${port}`, stop };
+  const url = `http://${host}:${port}`;
+  if (!config.jwtSecret && definition.allowEmbeddedDatabase) {
+    const { token, file } = writeDevelopmentToken(config.dataDir);
+    console.log(`${definition.name}: development admin token (tenant "default", also in ${file}):\n${token}`);
+  }
+  return { app, config: { ...config, port }, url, stop };
 };
 
 const createEventStore = async (config: RuntimeConfig, pool: Pool): Promise<EventStore> => {
@@ -167,4 +176,21 @@ const makeDirectories = (dir: string): void => {
   const parent = dirname(dir);
   if (parent !== dir) makeDirectories(parent);
   mkdirSync(dir);
+};
+
+/** The embedded app's signing secret when JWT_SECRET is unset: made once, kept in DATA_DIR (0600). */
+export const developmentSecret = (dataDir: string): string => {
+  const file = join(dataDir, 'jwt-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const secret = randomBytes(32).toString('base64url');
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+};
+
+/** A 30-day admin token for tenant "default", written to DATA_DIR/dev-token for the developer. */
+const writeDevelopmentToken = (dataDir: string): { token: string; file: string } => {
+  const token = signHs256({ sub: 'dev-admin', tenant: 'default', roles: ['admin'] }, developmentSecret(dataDir), { expiresInSeconds: 30 * 24 * 3600 });
+  const file = join(dataDir, 'dev-token');
+  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  return { token, file };
 };

@@ -77,6 +77,39 @@ export type LeadConverted = EventData<
 export type LeadMerged = EventData<'LeadMerged', { leadId: string; duplicateId: string }>;
 export type LeadMergedInto = EventData<'LeadMergedInto', { leadId: string; survivorId: string }>;
 
+/** Weighted scoring rules; see @crm/leads-domain for their meaning. */
+export type ScoringRules = {
+  titleSeniority: Record<string, number>;
+  companySize: Array<{ min: number; points: number }>;
+  industry: Record<string, number>;
+  country: Record<string, number>;
+  estimatedValue: Array<{ minMinor: number; points: number }>;
+  engagement: Record<EngagementType, number>;
+  engagementHalfLifeDays: number;
+  engagementCap: number;
+  attributes: Array<{ key: string; equals: AttributeValue; points: number }>;
+};
+
+export type ScoringRulesDefined = EventData<'ScoringRulesDefined', { version: number; rules: ScoringRules }>;
+
+export type ScoringModelMetrics = { auc: number; accuracy: number; logLoss: number; trainingRows: number; holdoutRows: number };
+
+/** A trained lead-conversion model: the encoder and the coefficients, so any replica can score. */
+export type ScoringModelTrained = EventData<
+  'ScoringModelTrained',
+  {
+    modelVersion: string;
+    encoder: unknown;
+    coef: number[];
+    intercept: number;
+    featureNames: string[];
+    metrics: ScoringModelMetrics;
+    l2Penalty: number;
+  }
+>;
+
+export type ScoringEvent = ScoringRulesDefined | ScoringModelTrained;
+
 export type LeadEvent =
   | LeadCaptured
   | LeadUpdated

@@ -1,0 +1,216 @@
+import { LeadEvent, LeadProfile, LeadStatus } from '@crm/contracts';
+import { CommandRejected, deciderSpec } from '@crm/event-sourcing';
+import { LeadCommand, LeadScorer, leadDecider } from './lead.decider';
+
+const spec = deciderSpec(leadDecider);
+const leadId = 'l-1';
+const at = '2026-04-01T09:00:00.000Z';
+const profile: LeadProfile = { name: 'Ada Lovelace', email: 'ada@example.com', company: 'Analytical Engines', region: 'EMEA' };
+// A scorer whose result is easy to predict: 10 points per engagement count, 5 for a company size.
+const scorer: LeadScorer = (p, engagements) => {
+  const points = engagements.reduce((sum, e) => sum + 10 * e.count, 0) + (p.companySize ? 5 : 0);
+  return { score: points, contributions: { engagement: points } };
+};
+
+const captured: LeadEvent = { type: 'LeadCaptured', occurredAt: at, data: { leadId, ...profile, source: 'web' } };
+const scoredZero: LeadEvent = { type: 'LeadScored', data: { leadId, score: 0, contributions: { engagement: 0 } } };
+const assigned: LeadEvent[] = [
+  { type: 'LeadAssigned', data: { leadId, ownerId: 'rep-1', routedBy: 'manual' } },
+  { type: 'LeadStatusChanged', data: { leadId, from: 'new', to: 'working' } },
+];
+const history: Record<LeadStatus, LeadEvent[]> = {
+  new: [captured, scoredZero],
+  working: [captured, scoredZero, ...assigned],
+  qualified: [captured, scoredZero, ...assigned, { type: 'LeadQualified', data: { leadId } }],
+  converted: [
+    captured,
+    scoredZero,
+    ...assigned,
+    { type: 'LeadQualified', data: { leadId } },
+    {
+      type: 'LeadConverted',
+      data: { leadId, opportunityId: 'o-1', opportunityName: 'x', accountName: 'x', amount: { amountMinor: 1, currency: 'EUR' }, productType: 'p', expectedCloseDate: '2026-06-30', source: 'web' },
+    },
+  ],
+  disqualified: [captured, scoredZero, { type: 'LeadDisqualified', data: { leadId, reason: 'no budget' } }],
+};
+
+const convert: LeadCommand = { type: 'ConvertLead', opportunityId: 'o-9', amount: { amountMinor: 500_000, currency: 'EUR' }, productType: 'platform', expectedCloseDate: '2026-09-30' };
+
+const rejects = (status: LeadStatus, command: LeadCommand) =>
+  spec
+    .given(history[status])
+    .when(command)
+    .thenThrows(CommandRejected, (error) => {
+      expect(error.kind).toBe('conflict');
+      expect(error.code).toBe('illegal-transition');
+      expect(error.details).toEqual({ currentStatus: status });
+    });
+
+describe('lead decider', () => {
+  describe('capture', () => {
+    it('captures a new lead and scores it', () => {
+      spec
+        .given([])
+        .when({ type: 'CaptureLead', leadId, profile: { ...profile, companySize: 40 }, source: 'web', occurredAt: at, scorer })
+        .then([
+          { type: 'LeadCaptured', occurredAt: at, data: { leadId, ...profile, companySize: 40, source: 'web' } },
+          { type: 'LeadScored', occurredAt: at, data: { leadId, score: 5, contributions: { engagement: 5 } } },
+        ]);
+    });
+
+    it('records an owner and a possible duplicate when given', () => {
+      spec
+        .given([])
+        .when({ type: 'CaptureLead', leadId, profile, source: 'event', ownerId: 'rep-2', possibleDuplicateOf: 'l-0', occurredAt: at, scorer })
+        .then([
+          { type: 'LeadCaptured', occurredAt: at, data: { leadId, ...profile, source: 'event', ownerId: 'rep-2', possibleDuplicateOf: 'l-0' } },
+          { type: 'LeadScored', occurredAt: at, data: { leadId, score: 0, contributions: { engagement: 0 } } },
+        ]);
+    });
+
+    it('refuses to capture the same lead twice', () => {
+      spec
+        .given(history.new)
+        .when({ type: 'CaptureLead', leadId, profile, source: 'web', occurredAt: at, scorer })
+        .thenThrows(CommandRejected, (error) => expect(error.code).toBe('lead-exists'));
+    });
+
+    it('reports commands on a missing lead as not found', () => {
+      spec.given([]).when({ type: 'QualifyLead' }).thenThrows(CommandRejected, (error) => expect(error.kind).toBe('not_found'));
+    });
+  });
+
+  describe('update', () => {
+    it('records only real changes and rescores', () => {
+      spec
+        .given(history.working)
+        .when({ type: 'UpdateLead', changes: { company: 'Analytical Engines', companySize: 120, title: 'CTO' }, occurredAt: at, scorer })
+        .then([
+          { type: 'LeadUpdated', data: { leadId, changes: { companySize: 120, title: 'CTO' } } },
+          { type: 'LeadScored', data: { leadId, score: 5, contributions: { engagement: 5 } } },
+        ]);
+    });
+
+    it('appends nothing when nothing changes', () => {
+      spec.given(history.working).when({ type: 'UpdateLead', changes: { name: 'Ada Lovelace' }, occurredAt: at, scorer }).thenNothing();
+    });
+  });
+
+  describe('engagements', () => {
+    it('records an engagement and raises the score', () => {
+      spec
+        .given(history.new)
+        .when({ type: 'RecordEngagement', engagementType: 'form_submit', count: 2, occurredAt: at, scorer })
+        .then([
+          { type: 'LeadEngagementRecorded', occurredAt: at, data: { leadId, engagementType: 'form_submit', count: 2 } },
+          { type: 'LeadScored', data: { leadId, score: 20, contributions: { engagement: 20 } } },
+        ]);
+    });
+
+    it('rescores only when the score moved', () => {
+      spec.given(history.new).when({ type: 'RescoreLead', asOf: at, scorer }).thenNothing();
+      spec.given(history.converted).when({ type: 'RescoreLead', asOf: at, scorer: () => ({ score: 99, contributions: {} }) }).thenNothing();
+    });
+  });
+
+  describe('assignment and status', () => {
+    it('assigns a new lead and moves it to working', () => {
+      spec.given(history.new).when({ type: 'AssignLead', ownerId: 'rep-1', routedBy: 'manual' }).then(assigned);
+    });
+
+    it('reassigns a working lead, naming the previous owner', () => {
+      spec
+        .given(history.working)
+        .when({ type: 'AssignLead', ownerId: 'rep-2', routedBy: 'rules' })
+        .then([{ type: 'LeadAssigned', data: { leadId, ownerId: 'rep-2', routedBy: 'rules', previousOwnerId: 'rep-1' } }]);
+    });
+
+    it('appends nothing when assigning the current owner', () => {
+      spec.given(history.working).when({ type: 'AssignLead', ownerId: 'rep-1', routedBy: 'manual' }).thenNothing();
+    });
+
+    it('moves a new lead to working on its first activity, and only then', () => {
+      spec.given(history.new).when({ type: 'MarkLeadWorking' }).then([{ type: 'LeadStatusChanged', data: { leadId, from: 'new', to: 'working' } }]);
+      spec.given(history.working).when({ type: 'MarkLeadWorking' }).thenNothing();
+    });
+
+    it('qualifies a working lead', () => {
+      spec.given(history.working).when({ type: 'QualifyLead' }).then([{ type: 'LeadQualified', data: { leadId } }]);
+    });
+
+    it.each(['new', 'qualified', 'converted', 'disqualified'] as const)('refuses to qualify a %s lead', (status) => rejects(status, { type: 'QualifyLead' }));
+
+    it.each(['new', 'working', 'qualified'] as const)('disqualifies a %s lead with its reason', (status) => {
+      spec.given(history[status]).when({ type: 'DisqualifyLead', reason: 'no budget' }).then([{ type: 'LeadDisqualified', data: { leadId, reason: 'no budget' } }]);
+    });
+
+    it.each(['converted', 'disqualified'] as const)('refuses to disqualify a %s lead', (status) => rejects(status, { type: 'DisqualifyLead', reason: 'x' }));
+
+    it('reopens a disqualified lead', () => {
+      spec.given(history.disqualified).when({ type: 'ReopenLead' }).then([{ type: 'LeadReopened', data: { leadId } }]);
+    });
+
+    it.each(['new', 'working', 'qualified', 'converted'] as const)('refuses to reopen a %s lead', (status) => rejects(status, { type: 'ReopenLead' }));
+
+    it.each(['converted', 'disqualified'] as const)('refuses to assign a %s lead', (status) => rejects(status, { type: 'AssignLead', ownerId: 'rep-9', routedBy: 'manual' }));
+  });
+
+  describe('conversion', () => {
+    it('converts a qualified lead with everything the opportunity needs', () => {
+      spec
+        .given(history.qualified)
+        .when(convert)
+        .then([
+          {
+            type: 'LeadConverted',
+            data: {
+              leadId,
+              opportunityId: 'o-9',
+              opportunityName: 'Analytical Engines - platform',
+              accountName: 'Analytical Engines',
+              amount: { amountMinor: 500_000, currency: 'EUR' },
+              productType: 'platform',
+              expectedCloseDate: '2026-09-30',
+              source: 'web',
+              ownerId: 'rep-1',
+              region: 'EMEA',
+            },
+          },
+        ]);
+    });
+
+    it.each(['new', 'working', 'converted', 'disqualified'] as const)('refuses to convert a %s lead', (status) => rejects(status, convert));
+  });
+
+  describe('merge', () => {
+    const duplicate = leadDecider.initialState();
+    const duplicateState = [
+      { type: 'LeadCaptured', data: { leadId: 'l-2', name: 'A. Lovelace', phone: '+441234567890', title: 'Countess', source: 'event' } },
+    ].reduce((state, event) => leadDecider.evolve(state, event as LeadEvent), duplicate);
+
+    it('merges a duplicate, filling gaps from it', () => {
+      spec
+        .given(history.working)
+        .when({ type: 'MergeLead', duplicateId: 'l-2', duplicate: duplicateState })
+        .then([
+          { type: 'LeadMerged', data: { leadId, duplicateId: 'l-2' } },
+          { type: 'LeadUpdated', data: { leadId, changes: { phone: '+441234567890', title: 'Countess' } } },
+        ]);
+    });
+
+    it('refuses a merge into itself, a missing duplicate, and commands on a merged-away lead', () => {
+      spec.given(history.working).when({ type: 'MergeLead', duplicateId: leadId, duplicate: duplicateState }).thenThrows(CommandRejected, (e) => expect(e.code).toBe('merge-into-itself'));
+      spec.given(history.working).when({ type: 'MergeLead', duplicateId: 'l-3', duplicate: { exists: false } }).thenThrows(CommandRejected, (e) => expect(e.kind).toBe('not_found'));
+      spec
+        .given([...history.working, { type: 'LeadMergedInto', data: { leadId, survivorId: 'l-0' } }])
+        .when({ type: 'QualifyLead' })
+        .thenThrows(CommandRejected, (e) => expect(e.details).toEqual({ mergedInto: 'l-0' }));
+    });
+
+    it('marks the duplicate as merged into the survivor, but never a converted lead', () => {
+      spec.given(history.new).when({ type: 'MarkLeadMergedInto', survivorId: 'l-0' }).then([{ type: 'LeadMergedInto', data: { leadId, survivorId: 'l-0' } }]);
+      rejects('converted', { type: 'MarkLeadMergedInto', survivorId: 'l-0' });
+    });
+  });
+});

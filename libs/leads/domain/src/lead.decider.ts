@@ -1,0 +1,279 @@
+import {
+  EngagementType,
+  LeadEvent,
+  LeadProfile,
+  LeadSource,
+  LeadStatus,
+  Money,
+} from '@crm/contracts';
+import { CommandRejected, Decider } from '@crm/event-sourcing';
+import { EngagementRecord } from './scoring';
+
+export type LeadScore = {
+  score: number;
+  probability?: number;
+  modelVersion?: string;
+  contributions: Record<string, number>;
+};
+
+/** Scores a lead as it stands; pure and deterministic for a given `asOf`. */
+export type LeadScorer = (profile: LeadProfile, engagements: EngagementRecord[], asOf: string) => LeadScore;
+
+export type OpenLead = {
+  exists: true;
+  leadId: string;
+  status: LeadStatus;
+  profile: LeadProfile;
+  source: LeadSource;
+  ownerId?: string;
+  score?: LeadScore;
+  engagements: EngagementRecord[];
+  capturedAt: string;
+  possibleDuplicateOf?: string;
+  mergedInto?: string;
+  mergedLeads: string[];
+  opportunityId?: string;
+  disqualificationReason?: string;
+};
+
+export type LeadState = { exists: false } | OpenLead;
+
+export type CaptureLead = {
+  type: 'CaptureLead';
+  leadId: string;
+  profile: LeadProfile;
+  source: LeadSource;
+  ownerId?: string;
+  possibleDuplicateOf?: string;
+  occurredAt: string;
+  scorer: LeadScorer;
+};
+export type UpdateLead = { type: 'UpdateLead'; changes: Partial<LeadProfile>; occurredAt: string; scorer: LeadScorer };
+export type RecordEngagement = {
+  type: 'RecordEngagement';
+  engagementType: EngagementType;
+  count: number;
+  durationSeconds?: number;
+  occurredAt: string;
+  scorer: LeadScorer;
+};
+export type RescoreLead = { type: 'RescoreLead'; asOf: string; scorer: LeadScorer };
+export type AssignLead = { type: 'AssignLead'; ownerId: string; routedBy: 'manual' | 'rules' };
+export type MarkLeadWorking = { type: 'MarkLeadWorking' };
+export type QualifyLead = { type: 'QualifyLead' };
+export type DisqualifyLead = { type: 'DisqualifyLead'; reason: string };
+export type ReopenLead = { type: 'ReopenLead' };
+export type ConvertLead = {
+  type: 'ConvertLead';
+  opportunityId: string;
+  opportunityName?: string;
+  amount: Money;
+  productType: string;
+  expectedCloseDate: string;
+};
+export type MergeLead = { type: 'MergeLead'; duplicate: LeadState; duplicateId: string };
+export type MarkLeadMergedInto = { type: 'MarkLeadMergedInto'; survivorId: string };
+
+export type LeadCommand =
+  | CaptureLead
+  | UpdateLead
+  | RecordEngagement
+  | RescoreLead
+  | AssignLead
+  | MarkLeadWorking
+  | QualifyLead
+  | DisqualifyLead
+  | ReopenLead
+  | ConvertLead
+  | MergeLead
+  | MarkLeadMergedInto;
+
+const openStatuses: readonly LeadStatus[] = ['new', 'working', 'qualified'];
+
+const illegal = (state: OpenLead, action: string): never => {
+  throw new CommandRejected('conflict', 'illegal-transition', `cannot ${action} a lead that is ${state.status}`, { currentStatus: state.status });
+};
+
+const existing = (state: LeadState): OpenLead => {
+  if (!state.exists) throw new CommandRejected('not_found', 'lead-not-found', 'no such lead');
+  if (state.mergedInto) throw new CommandRejected('conflict', 'lead-merged', `the lead was merged into ${state.mergedInto}`, { mergedInto: state.mergedInto });
+  return state;
+};
+
+const scoreChanged = (before: LeadScore | undefined, after: LeadScore): boolean =>
+  !before || before.score !== after.score || before.probability !== after.probability || before.modelVersion !== after.modelVersion;
+
+const scored = (leadId: string, before: LeadScore | undefined, after: LeadScore): LeadEvent[] =>
+  scoreChanged(before, after) ? [{ type: 'LeadScored', data: { leadId, ...after } }] : [];
+
+const sameValue = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+export const decideLead = (command: LeadCommand, state: LeadState): LeadEvent[] => {
+  if (command.type === 'CaptureLead') {
+    if (state.exists) throw new CommandRejected('conflict', 'lead-exists', 'the lead already exists');
+    const score = command.scorer(command.profile, [], command.occurredAt);
+    return [
+      {
+        type: 'LeadCaptured',
+        occurredAt: command.occurredAt,
+        data: {
+          leadId: command.leadId,
+          ...command.profile,
+          source: command.source,
+          ...(command.ownerId ? { ownerId: command.ownerId } : {}),
+          ...(command.possibleDuplicateOf ? { possibleDuplicateOf: command.possibleDuplicateOf } : {}),
+        },
+      },
+      { type: 'LeadScored', occurredAt: command.occurredAt, data: { leadId: command.leadId, ...score } },
+    ];
+  }
+  const lead = existing(state);
+  switch (command.type) {
+    case 'UpdateLead': {
+      const changes = Object.fromEntries(
+        Object.entries(command.changes).filter(([key, value]) => value !== undefined && !sameValue(lead.profile[key as keyof LeadProfile], value)),
+      ) as Partial<LeadProfile>;
+      if (Object.keys(changes).length === 0) return [];
+      const profile = { ...lead.profile, ...changes };
+      return [{ type: 'LeadUpdated', data: { leadId: lead.leadId, changes } }, ...scored(lead.leadId, lead.score, command.scorer(profile, lead.engagements, command.occurredAt))];
+    }
+    case 'RecordEngagement': {
+      const record: EngagementRecord = { type: command.engagementType, count: command.count, occurredAt: command.occurredAt };
+      const after = command.scorer(lead.profile, [...lead.engagements, record], command.occurredAt);
+      return [
+        {
+          type: 'LeadEngagementRecorded',
+          occurredAt: command.occurredAt,
+          data: {
+            leadId: lead.leadId,
+            engagementType: command.engagementType,
+            count: command.count,
+            ...(command.durationSeconds !== undefined ? { durationSeconds: command.durationSeconds } : {}),
+          },
+        },
+        ...scored(lead.leadId, lead.score, after),
+      ];
+    }
+    case 'RescoreLead':
+      if (!openStatuses.includes(lead.status)) return [];
+      return scored(lead.leadId, lead.score, command.scorer(lead.profile, lead.engagements, command.asOf));
+    case 'AssignLead': {
+      if (!openStatuses.includes(lead.status)) return illegal(lead, 'assign');
+      if (lead.ownerId === command.ownerId) return [];
+      const assigned: LeadEvent = {
+        type: 'LeadAssigned',
+        data: { leadId: lead.leadId, ownerId: command.ownerId, routedBy: command.routedBy, ...(lead.ownerId ? { previousOwnerId: lead.ownerId } : {}) },
+      };
+      return lead.status === 'new' ? [assigned, { type: 'LeadStatusChanged', data: { leadId: lead.leadId, from: 'new', to: 'working' } }] : [assigned];
+    }
+    case 'MarkLeadWorking':
+      return lead.status === 'new' ? [{ type: 'LeadStatusChanged', data: { leadId: lead.leadId, from: 'new', to: 'working' } }] : [];
+    case 'QualifyLead':
+      return lead.status === 'working' ? [{ type: 'LeadQualified', data: { leadId: lead.leadId } }] : illegal(lead, 'qualify');
+    case 'DisqualifyLead':
+      return openStatuses.includes(lead.status) ? [{ type: 'LeadDisqualified', data: { leadId: lead.leadId, reason: command.reason } }] : illegal(lead, 'disqualify');
+    case 'ReopenLead':
+      return lead.status === 'disqualified' ? [{ type: 'LeadReopened', data: { leadId: lead.leadId } }] : illegal(lead, 'reopen');
+    case 'ConvertLead':
+      if (lead.status !== 'qualified') return illegal(lead, 'convert');
+      return [
+        {
+          type: 'LeadConverted',
+          data: {
+            leadId: lead.leadId,
+            opportunityId: command.opportunityId,
+            opportunityName: command.opportunityName ?? `${lead.profile.company ?? lead.profile.name} - ${command.productType}`,
+            accountName: lead.profile.company ?? lead.profile.name,
+            amount: command.amount,
+            productType: command.productType,
+            expectedCloseDate: command.expectedCloseDate,
+            source: lead.source,
+            ...(lead.ownerId ? { ownerId: lead.ownerId } : {}),
+            ...(lead.profile.region ? { region: lead.profile.region } : {}),
+          },
+        },
+      ];
+    case 'MergeLead': {
+      if (command.duplicateId === lead.leadId) throw new CommandRejected('invalid', 'merge-into-itself', 'a lead cannot be merged into itself');
+      if (!command.duplicate.exists) throw new CommandRejected('not_found', 'lead-not-found', 'no such duplicate lead', { duplicateId: command.duplicateId });
+      if (command.duplicate.mergedInto) {
+        throw new CommandRejected('conflict', 'lead-merged', `the duplicate was already merged into ${command.duplicate.mergedInto}`, { mergedInto: command.duplicate.mergedInto });
+      }
+      if (command.duplicate.status === 'converted') throw new CommandRejected('conflict', 'illegal-transition', 'cannot merge a converted lead away', { currentStatus: 'converted' });
+      if (lead.mergedLeads.includes(command.duplicateId)) return [];
+      // Fill the survivor's gaps from the duplicate; the survivor's own values win.
+      const fill = Object.fromEntries(
+        Object.entries(command.duplicate.profile).filter(([key, value]) => value !== undefined && lead.profile[key as keyof LeadProfile] === undefined),
+      ) as Partial<LeadProfile>;
+      return [
+        { type: 'LeadMerged', data: { leadId: lead.leadId, duplicateId: command.duplicateId } },
+        ...(Object.keys(fill).length ? [{ type: 'LeadUpdated' as const, data: { leadId: lead.leadId, changes: fill } }] : []),
+      ];
+    }
+    case 'MarkLeadMergedInto':
+      if (lead.status === 'converted') return illegal(lead, 'merge away');
+      return [{ type: 'LeadMergedInto', data: { leadId: lead.leadId, survivorId: command.survivorId } }];
+    default: {
+      const unreachable: never = command;
+      return unreachable;
+    }
+  }
+};
+
+export const evolveLead = (state: LeadState, event: LeadEvent & { occurredAt?: string }): LeadState => {
+  if (event.type === 'LeadCaptured') {
+    const { leadId, source, ownerId, possibleDuplicateOf, ...profile } = event.data;
+    return {
+      exists: true,
+      leadId,
+      status: 'new',
+      profile,
+      source,
+      ownerId,
+      engagements: [],
+      capturedAt: event.occurredAt ?? '',
+      possibleDuplicateOf,
+      mergedLeads: [],
+    };
+  }
+  if (!state.exists) return state;
+  switch (event.type) {
+    case 'LeadUpdated':
+      return { ...state, profile: { ...state.profile, ...event.data.changes } };
+    case 'LeadEngagementRecorded':
+      return {
+        ...state,
+        engagements: [...state.engagements, { type: event.data.engagementType, count: event.data.count, occurredAt: event.occurredAt ?? state.capturedAt }],
+      };
+    case 'LeadScored': {
+      const { leadId: _leadId, ...score } = event.data;
+      return { ...state, score };
+    }
+    case 'LeadAssigned':
+      return { ...state, ownerId: event.data.ownerId };
+    case 'LeadStatusChanged':
+      return { ...state, status: event.data.to };
+    case 'LeadQualified':
+      return { ...state, status: 'qualified' };
+    case 'LeadDisqualified':
+      return { ...state, status: 'disqualified', disqualificationReason: event.data.reason };
+    case 'LeadReopened':
+      return { ...state, status: 'working', disqualificationReason: undefined };
+    case 'LeadConverted':
+      return { ...state, status: 'converted', opportunityId: event.data.opportunityId };
+    case 'LeadMerged':
+      return { ...state, mergedLeads: [...state.mergedLeads, event.data.duplicateId] };
+    case 'LeadMergedInto':
+      return { ...state, mergedInto: event.data.survivorId };
+    default: {
+      const unreachable: never = event;
+      return unreachable;
+    }
+  }
+};
+
+export const leadDecider: Decider<LeadCommand, LeadEvent, LeadState> = {
+  decide: decideLead,
+  evolve: evolveLead,
+  initialState: () => ({ exists: false }),
+};

@@ -1,0 +1,3 @@
+export * from './jwt';
+export * from './request-context';
+export * from './auth.guard';

@@ -1,0 +1,36 @@
+import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
+import { ActorRole } from '@crm/contracts';
+import { randomUUID } from 'node:crypto';
+
+/** Who is asking, resolved from the bearer token by the auth guard. */
+export type RequestActor = {
+  tenantId: string;
+  userId: string;
+  roles: ActorRole[];
+  /** The role events record: the most privileged one the token holds. */
+  role: ActorRole;
+  correlationId: string;
+};
+
+export const IS_PUBLIC = 'crm:isPublic';
+/** Marks a route that needs no token (health, docs). */
+export const Public = () => SetMetadata(IS_PUBLIC, true);
+
+type RequestWithActor = { actor?: RequestActor; headers: Record<string, string | string[] | undefined> };
+
+export const CurrentActor = createParamDecorator((_data: unknown, context: ExecutionContext): RequestActor => {
+  const request = context.switchToHttp().getRequest<RequestWithActor>();
+  if (!request.actor) throw new Error('no actor on the request: route is public or the guard did not run');
+  return request.actor;
+});
+
+const rolePrecedence: ActorRole[] = ['admin', 'integration', 'manager', 'rep'];
+const knownRoles = new Set<string>(rolePrecedence);
+
+export const actorFromClaims = (claims: { sub: string; tenant: string; roles: string[] }, correlationHeader: string | undefined): RequestActor => {
+  const roles = claims.roles.filter((role): role is ActorRole => knownRoles.has(role));
+  const role = rolePrecedence.find((candidate) => roles.includes(candidate));
+  if (!role) throw new Error('no known role');
+  const correlationId = correlationHeader && /^[\w.:-]{1,128}$/.test(correlationHeader) ? correlationHeader : randomUUID();
+  return { tenantId: claims.tenant, userId: claims.sub, roles, role, correlationId };
+};
