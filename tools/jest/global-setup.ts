@@ -60,6 +60,10 @@ async function provideKafka() {
     } catch (error) {
       reason = `testcontainers could not start Kafka: ${(error as Error).message}`;
     }
+  } else if (await answersAsKafka(localBroker)) {
+    // A broker from another checkout's infra/kafka (or any Kafka) already serves the default port.
+    process.env.KAFKA_BROKERS = localBroker;
+    return;
   } else if (commandExists('java') && commandExists('mvn')) {
     const result = spawnSync('bash', [join(root, 'infra', 'kafka', 'start.sh')], { encoding: 'utf8', timeout: 600_000 });
     const line = result.stdout.trim().split('\n').pop() ?? '';
@@ -74,6 +78,23 @@ async function provideKafka() {
   if (required) throw new Error(`REQUIRE_INFRA=1 but Kafka is unavailable: ${reason}`);
   process.env.CRM_TEST_KAFKA_UNAVAILABLE = reason;
   console.warn(`\n[infra] Kafka tests will be skipped: ${reason}`);
+}
+
+const localBroker = `127.0.0.1:${process.env.KAFKA_PORT ?? '19092'}`;
+
+/** True when a Kafka broker answers metadata requests at `broker` within a few seconds. */
+async function answersAsKafka(broker: string): Promise<boolean> {
+  const { Kafka, logLevel } = await import('kafkajs');
+  const admin = new Kafka({ brokers: [broker], clientId: 'crm-test-probe', logLevel: logLevel.NOTHING, connectionTimeout: 2000, retry: { retries: 0 } }).admin();
+  try {
+    await admin.connect();
+    await admin.describeCluster();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
 }
 
 async function provideKurrentDb() {

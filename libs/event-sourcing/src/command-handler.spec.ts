@@ -85,6 +85,15 @@ describe('command handler', () => {
     );
   });
 
+  it('treats another tenant’s stream as missing and appends nothing', async () => {
+    const store = createInMemoryEventStore();
+    const handle = createCommandHandler(store, counter);
+    await handle('lead-1', { type: 'Add', by: 1 }, context);
+    const otherTenant = { ...context, metadata: { ...metadata, tenantId: 't2' } };
+    await expect(handle('lead-1', { type: 'Add', by: 1 }, otherTenant)).rejects.toMatchObject({ kind: 'not_found' });
+    expect((await store.readStream('lead-1')).revision).toBe(0);
+  });
+
   it('uses caller-chosen event ids so a repeated command is stored once', async () => {
     const store = createInMemoryEventStore();
     const handle = createCommandHandler(store, counter);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventData, EventEnvelope, EventMetadata, NewEvent, eventCatalogue, isCrmEventType } from '@crm/contracts';
 import { Decider } from './decider';
-import { WrongExpectedRevisionError } from './errors';
+import { CommandRejected, WrongExpectedRevisionError } from './errors';
 import { EventStore } from './event-store';
 
 export type CommandContext = {
@@ -43,6 +43,10 @@ export const createCommandHandler =
     const maxAttempts = context.expectedRevision === undefined ? (options.maxAttempts ?? 5) : 1;
     for (let attempt = 1; ; attempt++) {
       const { events: stored, revision } = await store.readStream(streamId);
+      // Another tenant's stream is indistinguishable from a missing one.
+      if (stored.length > 0 && stored[0].metadata.tenantId !== context.metadata.tenantId) {
+        throw new CommandRejected('not_found', 'not-found', 'no such record');
+      }
       if (context.expectedRevision !== undefined && context.expectedRevision !== revision) {
         throw new WrongExpectedRevisionError(streamId, context.expectedRevision, revision);
       }

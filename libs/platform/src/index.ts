@@ -7,3 +7,4 @@ export * from './problem-details';
 export * from './http-app';
 export * from './runtime';
 export * from './auth';
+export * from './http';

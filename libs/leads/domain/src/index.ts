@@ -6,3 +6,4 @@ export const leadStreamId = (id: string): string => streamId('lead', id);
 export * from './normalize';
 export * from './scoring';
 export * from './lead.decider';
+export * from './routing';

@@ -195,12 +195,13 @@ export const decideLead = (command: LeadCommand, state: LeadState): LeadEvent[] 
       ];
     case 'MergeLead': {
       if (command.duplicateId === lead.leadId) throw new CommandRejected('invalid', 'merge-into-itself', 'a lead cannot be merged into itself');
+      // Already merged here: a repeated request completes rather than fails.
+      if (lead.mergedLeads.includes(command.duplicateId)) return [];
       if (!command.duplicate.exists) throw new CommandRejected('not_found', 'lead-not-found', 'no such duplicate lead', { duplicateId: command.duplicateId });
       if (command.duplicate.mergedInto) {
         throw new CommandRejected('conflict', 'lead-merged', `the duplicate was already merged into ${command.duplicate.mergedInto}`, { mergedInto: command.duplicate.mergedInto });
       }
       if (command.duplicate.status === 'converted') throw new CommandRejected('conflict', 'illegal-transition', 'cannot merge a converted lead away', { currentStatus: 'converted' });
-      if (lead.mergedLeads.includes(command.duplicateId)) return [];
       // Fill the survivor's gaps from the duplicate; the survivor's own values win.
       const fill = Object.fromEntries(
         Object.entries(command.duplicate.profile).filter(([key, value]) => value !== undefined && lead.profile[key as keyof LeadProfile] === undefined),

@@ -1,5 +1,13 @@
 import { Module } from '@nestjs/common';
+import { LeadsController } from './http/leads.controller';
+import { ScoringController } from './http/scoring.controller';
+import { LeadQueries } from './lead.queries';
+import { LeadsService } from './leads.service';
 
 /** The leads context: lead capture, dedupe, scoring, routing, qualification and conversion. */
-@Module({})
+@Module({
+  controllers: [LeadsController, ScoringController],
+  providers: [LeadsService, LeadQueries],
+  exports: [LeadsService],
+})
 export class LeadsModule {}

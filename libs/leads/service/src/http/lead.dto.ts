@@ -1,0 +1,130 @@
+import { engagementTypes, leadSources, leadStatuses } from '@crm/contracts';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  IsEmail,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { IsAttributes, IsCalendarDate, IsInternationalPhone, IsMoneyAmount, IsPastInstant } from './validators';
+
+const memberId = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}$/;
+
+export class MoneyDto {
+  @ApiProperty({ example: '25000.00', description: 'Decimal string; never a float' })
+  @IsMoneyAmount()
+  amount!: string;
+
+  @ApiProperty({ example: 'EUR' })
+  @Matches(/^[A-Z]{3}$/, { message: 'currency must be an ISO-4217 code such as EUR' })
+  currency!: string;
+}
+
+class LeadProfileFields {
+  @ApiPropertyOptional({ example: 'ada@example.com' })
+  @IsOptional()
+  @IsEmail({}, { message: 'email must be an e-mail address' })
+  @MaxLength(254)
+  email?: string;
+
+  @ApiPropertyOptional({ example: '+44 20 7946 0958' })
+  @IsOptional()
+  @IsInternationalPhone()
+  phone?: string;
+
+  @ApiPropertyOptional() @IsOptional() @IsString() @IsNotEmpty() @MaxLength(200) company?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @IsNotEmpty() @MaxLength(200) title?: string;
+  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(1) @Max(10_000_000) companySize?: number;
+  @ApiPropertyOptional() @IsOptional() @IsString() @IsNotEmpty() @MaxLength(100) industry?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @IsNotEmpty() @MaxLength(100) country?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @IsNotEmpty() @MaxLength(100) region?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @IsNotEmpty() @MaxLength(100) productInterest?: string;
+
+  @ApiPropertyOptional({ type: MoneyDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => MoneyDto)
+  estimatedValue?: MoneyDto;
+
+  @ApiPropertyOptional({ description: 'Custom fields: string, number or boolean values', example: { plan: 'enterprise', seats: 40 } })
+  @IsOptional()
+  @IsAttributes()
+  attributes?: Record<string, string | number | boolean>;
+}
+
+export class CaptureLeadDto extends LeadProfileFields {
+  @ApiProperty({ example: 'Ada Lovelace' })
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(200)
+  name!: string;
+
+  @ApiProperty({ enum: leadSources })
+  @IsIn(leadSources)
+  source!: (typeof leadSources)[number];
+
+  @ApiPropertyOptional({ description: 'Team member id of the owner; without one the lead is routed by rules' })
+  @IsOptional()
+  @Matches(memberId, { message: 'ownerId must be a team member id' })
+  ownerId?: string;
+
+  @ApiPropertyOptional({ description: 'Backdated capture time for imports (ISO-8601)' })
+  @IsOptional()
+  @IsPastInstant()
+  occurredAt?: string;
+}
+
+export class UpdateLeadDto extends LeadProfileFields {
+  @ApiPropertyOptional() @IsOptional() @IsString() @IsNotEmpty() @MaxLength(200) name?: string;
+}
+
+export class RecordEngagementDto {
+  @ApiProperty({ enum: engagementTypes }) @IsIn(engagementTypes) type!: (typeof engagementTypes)[number];
+  @ApiPropertyOptional() @IsOptional() @IsPastInstant() occurredAt?: string;
+  @ApiPropertyOptional({ default: 1 }) @IsOptional() @IsInt() @Min(1) @Max(1000) count?: number;
+  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(0) @Max(86_400) durationSeconds?: number;
+}
+
+export class AssignLeadDto {
+  @ApiProperty() @Matches(memberId, { message: 'ownerId must be a team member id' }) ownerId!: string;
+}
+
+export class DisqualifyLeadDto {
+  @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(500) reason!: string;
+}
+
+export class ConvertLeadDto {
+  @ApiPropertyOptional() @IsOptional() @IsString() @IsNotEmpty() @MaxLength(200) opportunityName?: string;
+  @ApiProperty({ example: '25000.00' }) @IsMoneyAmount() amount!: string;
+  @ApiPropertyOptional({ default: 'EUR' }) @IsOptional() @Matches(/^[A-Z]{3}$/, { message: 'currency must be an ISO-4217 code such as EUR' }) currency?: string;
+  @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(100) productType!: string;
+  @ApiProperty({ example: '2026-12-31' }) @IsCalendarDate() expectedCloseDate!: string;
+}
+
+export class MergeLeadDto {
+  @ApiProperty() @Matches(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, { message: 'duplicateId must be a lead id' }) duplicateId!: string;
+}
+
+export class ListLeadsQuery {
+  @IsOptional() @IsIn(leadStatuses) status?: (typeof leadStatuses)[number];
+  @IsOptional() @Matches(memberId) ownerId?: string;
+  @IsOptional() @IsIn(leadSources) source?: (typeof leadSources)[number];
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(100) minScore?: number;
+  @IsOptional() @IsString() @MaxLength(100) q?: string;
+  @IsOptional() @IsIn(['createdAt', '-createdAt', 'score', '-score', 'name', '-name']) sort?: string;
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(200) limit?: number;
+  @IsOptional() @IsString() @MaxLength(500) cursor?: string;
+  @IsOptional() @Matches(/^\d{1,15}$/) minPosition?: string;
+}
+
+export class CaptureQuery {
+  @IsOptional() @IsIn(['true', 'false']) allowDuplicate?: string;
+}

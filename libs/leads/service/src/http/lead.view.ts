@@ -1,0 +1,48 @@
+import { EventEnvelope, formatMoney } from '@crm/contracts';
+import { OpenLead } from '@crm/leads-domain';
+
+/** The API's representation of a lead. */
+export const leadView = (lead: OpenLead, revision: number) => ({
+  id: lead.leadId,
+  status: lead.status,
+  name: lead.profile.name,
+  email: lead.profile.email ?? null,
+  phone: lead.profile.phone ?? null,
+  company: lead.profile.company ?? null,
+  title: lead.profile.title ?? null,
+  companySize: lead.profile.companySize ?? null,
+  industry: lead.profile.industry ?? null,
+  country: lead.profile.country ?? null,
+  region: lead.profile.region ?? null,
+  source: lead.source,
+  productInterest: lead.profile.productInterest ?? null,
+  estimatedValue: lead.profile.estimatedValue ? formatMoney(lead.profile.estimatedValue) : null,
+  attributes: lead.profile.attributes ?? {},
+  ownerId: lead.ownerId ?? null,
+  score: lead.score?.score ?? null,
+  scoring: lead.score
+    ? { probability: lead.score.probability ?? null, modelVersion: lead.score.modelVersion ?? null, contributions: lead.score.contributions }
+    : null,
+  engagements: lead.engagements.length,
+  possibleDuplicateOf: lead.possibleDuplicateOf ?? null,
+  mergedInto: lead.mergedInto ?? null,
+  mergedLeads: lead.mergedLeads,
+  opportunityId: lead.opportunityId ?? null,
+  disqualificationReason: lead.disqualificationReason ?? null,
+  capturedAt: lead.capturedAt,
+  revision,
+});
+
+export const historyEntry = (event: EventEnvelope) => ({
+  eventId: event.id,
+  type: event.type,
+  schemaVersion: event.schemaVersion,
+  revision: event.revision,
+  position: event.globalPosition,
+  occurredAt: event.occurredAt,
+  recordedAt: event.recordedAt,
+  actor: event.metadata.actor,
+  correlationId: event.metadata.correlationId,
+  causationId: event.metadata.causationId,
+  data: event.data,
+});

@@ -1,0 +1,53 @@
+/** The leads service's own tables (schema `leads`): its read model, dedupe keys and team directory. */
+export const leadsSchemaSql = `
+CREATE SCHEMA IF NOT EXISTS leads;
+CREATE TABLE IF NOT EXISTS leads.lead_view (
+  lead_id uuid PRIMARY KEY,
+  tenant_id text NOT NULL,
+  status text NOT NULL,
+  name text NOT NULL,
+  email text,
+  phone text,
+  company text,
+  owner_id text,
+  source text NOT NULL,
+  score integer,
+  region text,
+  product_interest text,
+  possible_duplicate_of uuid,
+  merged_into uuid,
+  captured_at timestamptz NOT NULL,
+  updated_at timestamptz NOT NULL,
+  revision bigint NOT NULL,
+  position bigint NOT NULL,
+  state jsonb NOT NULL
+);
+CREATE INDEX IF NOT EXISTS lead_view_tenant_captured_idx ON leads.lead_view (tenant_id, captured_at DESC, lead_id);
+CREATE INDEX IF NOT EXISTS lead_view_tenant_score_idx ON leads.lead_view (tenant_id, score DESC, lead_id);
+CREATE INDEX IF NOT EXISTS lead_view_tenant_owner_idx ON leads.lead_view (tenant_id, owner_id, status);
+
+-- Reserved before a capture is appended, so that two concurrent captures of the same e-mail or
+-- phone cannot both succeed (the read model lags; this does not).
+CREATE TABLE IF NOT EXISTS leads.contact_keys (
+  tenant_id text NOT NULL,
+  kind text NOT NULL,
+  value text NOT NULL,
+  lead_id uuid NOT NULL,
+  reserved_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (tenant_id, kind, value)
+);
+
+CREATE TABLE IF NOT EXISTS leads.team_members (
+  tenant_id text NOT NULL,
+  member_id text NOT NULL,
+  name text NOT NULL,
+  role text NOT NULL,
+  manager_id text,
+  region text,
+  product_lines text[] NOT NULL DEFAULT '{}',
+  capacity integer,
+  active boolean NOT NULL,
+  last_assigned_at timestamptz,
+  PRIMARY KEY (tenant_id, member_id)
+);
+`;

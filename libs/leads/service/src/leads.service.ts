@@ -1,0 +1,335 @@
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { createHash, randomUUID } from 'node:crypto';
+import { EventEnvelope, LeadEvent, LeadProfile, LeadSource, parseMoney, TeamMemberUpserted } from '@crm/contracts';
+import { CommandContext, CommandRejected, createCommandHandler, EventStore, Subscription } from '@crm/event-sourcing';
+import {
+  LeadCommand,
+  leadDecider,
+  LeadState,
+  leadStreamId,
+  normalizeEmail,
+  normalizePhone,
+  OpenLead,
+  routeLead,
+} from '@crm/leads-domain';
+import { EVENT_STORE, PG_POOL, RequestValidationFailed } from '@crm/platform';
+import { Pool } from 'pg';
+import { ContactKey, ContactKeys } from './contact-keys';
+import { CaptureLeadDto, ConvertLeadDto, RecordEngagementDto, UpdateLeadDto } from './http/lead.dto';
+import { projectLeadEvents } from './lead-view.projection';
+import { leadsSchemaSql } from './leads.schema';
+import { ScoringService } from './scoring.service';
+
+export type LeadResult = { state: OpenLead; revision: number; position: number | null };
+
+/** Commands of the leads context: dedupe, score, append; and the policies that react to events. */
+@Injectable()
+export class LeadsService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('LeadsService');
+  private readonly handle: ReturnType<typeof createCommandHandler<LeadCommand, LeadEvent, LeadState>>;
+  readonly contactKeys: ContactKeys;
+  readonly scoring: ScoringService;
+  private subscriptions: Subscription[] = [];
+  viewSubscription?: Subscription;
+
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(PG_POOL) private readonly pool: Pool,
+  ) {
+    this.handle = createCommandHandler(store, leadDecider);
+    this.contactKeys = new ContactKeys(pool, store);
+    this.scoring = new ScoringService(store);
+  }
+
+  async onModuleInit(): Promise<void> {
+    await this.pool.query(leadsSchemaSql);
+    const onError = (name: string) => (error: unknown, attempt: number) => this.logger.error(`${name} failed (attempt ${attempt}): ${(error as Error).message}`);
+    this.viewSubscription = await this.store.subscribe({
+      name: 'leads.lead-view',
+      categories: ['lead'],
+      handler: async (events, { tx }) => {
+        if (!tx) throw new Error('the lead view needs a transactional subscription');
+        await projectLeadEvents(events, tx);
+      },
+      onError: onError('lead view'),
+    });
+    const team = await this.store.subscribe({
+      name: 'leads.team-directory',
+      categories: ['team'],
+      handler: async (events, { tx }) => {
+        if (!tx) throw new Error('the team directory needs a transactional subscription');
+        for (const event of events) if (event.type === 'TeamMemberUpserted') await upsertTeamMember(tx, event);
+      },
+      onError: onError('team directory'),
+    });
+    const routing = await this.store.subscribe({
+      name: 'leads.routing',
+      categories: ['lead'],
+      startFrom: 'end',
+      handler: async (events) => {
+        for (const event of events) if (event.type === 'LeadCaptured' && !(event.data as { ownerId?: string }).ownerId) await this.route(event);
+      },
+      onError: onError('lead routing'),
+    });
+    this.subscriptions = [this.viewSubscription, team, routing];
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await Promise.all(this.subscriptions.map((subscription) => subscription.stop()));
+  }
+
+  async capture(dto: CaptureLeadDto, context: CommandContext, allowDuplicate: boolean): Promise<LeadResult & { leadId: string }> {
+    if (dto.email === undefined && dto.phone === undefined) {
+      const message = ['one of email or phone is required'];
+      throw new RequestValidationFailed([
+        { field: 'email', messages: message },
+        { field: 'phone', messages: message },
+      ]);
+    }
+    const leadId = randomUUID();
+    const profile = toProfile(dto);
+    const tenantId = context.metadata.tenantId;
+    const keys = contactKeysOf(profile);
+    let possibleDuplicateOf: string | undefined;
+    let release = async () => undefined as void;
+    const reservation = await this.contactKeys.reserve(tenantId, leadId, keys);
+    if (!reservation.ok) {
+      const existing = await this.survivorOf(reservation.existingLeadId);
+      if (!allowDuplicate) {
+        throw new CommandRejected('conflict', 'duplicate-lead', `a lead with this ${reservation.key.kind} already exists`, {
+          existingLeadId: existing,
+          field: reservation.key.kind,
+        });
+      }
+      possibleDuplicateOf = existing;
+    } else {
+      release = reservation.release;
+    }
+    const configuration = await this.scoring.configuration(tenantId);
+    try {
+      const result = await this.handle(
+        leadStreamId(leadId),
+        {
+          type: 'CaptureLead',
+          leadId,
+          profile,
+          source: dto.source as LeadSource,
+          ownerId: dto.ownerId,
+          possibleDuplicateOf,
+          occurredAt: dto.occurredAt ? new Date(dto.occurredAt).toISOString() : context.now,
+          scorer: this.scoring.scorer(configuration),
+        },
+        { ...context, expectedRevision: undefined },
+      );
+      return { leadId, ...asLead(result) };
+    } catch (error) {
+      await release();
+      throw error;
+    }
+  }
+
+  async get(leadId: string, tenantId: string): Promise<{ state: OpenLead; revision: number; events: EventEnvelope[] }> {
+    const { events, revision } = await this.store.readStream(leadStreamId(leadId));
+    if (events.length === 0 || events[0].metadata.tenantId !== tenantId) throw new CommandRejected('not_found', 'lead-not-found', 'no such lead');
+    let state: LeadState = leadDecider.initialState();
+    for (const event of events) state = leadDecider.evolve(state, event as never);
+    if (!state.exists) throw new CommandRejected('not_found', 'lead-not-found', 'no such lead');
+    return { state, revision, events };
+  }
+
+  async update(leadId: string, dto: UpdateLeadDto, context: CommandContext): Promise<LeadResult> {
+    const changes = toProfile(dto);
+    const tenantId = context.metadata.tenantId;
+    const keys = contactKeysOf(changes);
+    const before = keys.length ? await this.get(leadId, tenantId) : undefined;
+    const reservation = keys.length ? await this.contactKeys.reserve(tenantId, leadId, keys) : undefined;
+    if (reservation && !reservation.ok) {
+      throw new CommandRejected('conflict', 'duplicate-lead', `a lead with this ${reservation.key.kind} already exists`, {
+        existingLeadId: await this.survivorOf(reservation.existingLeadId),
+        field: reservation.key.kind,
+      });
+    }
+    try {
+      const configuration = await this.scoring.configuration(tenantId);
+      const result = asLead(await this.handle(leadStreamId(leadId), { type: 'UpdateLead', changes, occurredAt: context.now, scorer: this.scoring.scorer(configuration) }, context));
+      if (before) {
+        const replaced = contactKeysOf(before.state.profile).filter((old) => keys.some((key) => key.kind === old.kind && key.value !== old.value));
+        await this.contactKeys.replace(tenantId, leadId, replaced);
+      }
+      return result;
+    } catch (error) {
+      if (reservation?.ok && before) {
+        const fresh = keys.filter((key) => !contactKeysOf(before.state.profile).some((old) => old.kind === key.kind && old.value === key.value));
+        await this.contactKeys.replace(tenantId, leadId, fresh);
+      }
+      throw error;
+    }
+  }
+
+  async recordEngagement(leadId: string, dto: RecordEngagementDto, context: CommandContext): Promise<LeadResult> {
+    const configuration = await this.scoring.configuration(context.metadata.tenantId);
+    return this.run(leadId, context, {
+      type: 'RecordEngagement',
+      engagementType: dto.type,
+      count: dto.count ?? 1,
+      durationSeconds: dto.durationSeconds,
+      occurredAt: dto.occurredAt ? new Date(dto.occurredAt).toISOString() : context.now,
+      scorer: this.scoring.scorer(configuration),
+    });
+  }
+
+  assign(leadId: string, ownerId: string, context: CommandContext, routedBy: 'manual' | 'rules' = 'manual') {
+    return this.run(leadId, context, { type: 'AssignLead', ownerId, routedBy });
+  }
+
+  transition(leadId: string, context: CommandContext, command: LeadCommand) {
+    return this.run(leadId, context, command);
+  }
+
+  async convert(leadId: string, dto: ConvertLeadDto, context: CommandContext): Promise<LeadResult & { opportunityId: string }> {
+    const currency = dto.currency ?? 'EUR';
+    const amount = parseMoney(dto.amount, currency);
+    if (!amount) throw new RequestValidationFailed([{ field: 'amount', messages: ['amount must be a non-negative decimal string'] }]);
+    const opportunityId = randomUUID();
+    const result = await this.run(leadId, context, {
+      type: 'ConvertLead',
+      opportunityId,
+      opportunityName: dto.opportunityName,
+      amount,
+      productType: dto.productType,
+      expectedCloseDate: dto.expectedCloseDate,
+    });
+    return { ...result, opportunityId: result.state.opportunityId ?? opportunityId };
+  }
+
+  /** Merges `duplicateId` into `leadId`: both histories stay; the duplicate points at the survivor. */
+  async merge(leadId: string, duplicateId: string, context: CommandContext): Promise<LeadResult> {
+    const tenantId = context.metadata.tenantId;
+    let duplicate: LeadState = { exists: false };
+    try {
+      duplicate = (await this.get(duplicateId, tenantId)).state;
+    } catch (error) {
+      if (!(error instanceof CommandRejected && error.kind === 'not_found')) throw error;
+    }
+    const result = await this.run(leadId, context, { type: 'MergeLead', duplicateId, duplicate });
+    await this.handle(leadStreamId(duplicateId), { type: 'MarkLeadMergedInto', survivorId: leadId }, { ...context, expectedRevision: undefined, eventId: () => mergeEventId(leadId, duplicateId) });
+    return result;
+  }
+
+  private async run(leadId: string, context: CommandContext, command: LeadCommand): Promise<LeadResult> {
+    try {
+      return asLead(await this.handle(leadStreamId(leadId), command, context));
+    } catch (error) {
+      if (error instanceof CommandRejected && error.code === 'not-found') throw new CommandRejected('not_found', 'lead-not-found', 'no such lead');
+      throw error;
+    }
+  }
+
+  /** Follows merges to the lead that survives. */
+  private async survivorOf(leadId: string): Promise<string> {
+    let current = leadId;
+    for (let hops = 0; hops < 10; hops++) {
+      const { rows } = await this.pool.query<{ merged_into: string | null }>('SELECT merged_into FROM leads.lead_view WHERE lead_id = $1', [current]);
+      if (!rows[0]?.merged_into) return current;
+      current = rows[0].merged_into;
+    }
+    return current;
+  }
+
+  /** Routes an unowned lead over the team directory; idempotent per capture event. */
+  private async route(captured: EventEnvelope): Promise<void> {
+    const { leadId, region, productInterest } = captured.data as { leadId: string; region?: string; productInterest?: string };
+    const tenantId = captured.metadata.tenantId;
+    const { rows } = await this.pool.query<{
+      member_id: string;
+      role: 'rep' | 'manager';
+      active: boolean;
+      region: string | null;
+      product_lines: string[];
+      capacity: number | null;
+      last_assigned_at: Date | null;
+      open_leads: string;
+    }>(
+      `SELECT m.*, (SELECT count(*) FROM leads.lead_view v WHERE v.tenant_id = m.tenant_id AND v.owner_id = m.member_id
+                     AND v.status IN ('new','working','qualified')) AS open_leads
+         FROM leads.team_members m WHERE m.tenant_id = $1`,
+      [tenantId],
+    );
+    const ownerId = routeLead(
+      { region, productInterest },
+      rows.map((row) => ({
+        memberId: row.member_id,
+        role: row.role,
+        active: row.active,
+        region: row.region ?? undefined,
+        productLines: row.product_lines,
+        capacity: row.capacity ?? undefined,
+        openLeads: Number(row.open_leads),
+        lastAssignedAt: row.last_assigned_at?.toISOString(),
+      })),
+    );
+    if (!ownerId) return;
+    const context: CommandContext = {
+      metadata: { tenantId, actor: { id: 'lead-routing', role: 'system' }, correlationId: captured.metadata.correlationId, causationId: captured.id },
+      now: new Date().toISOString(),
+      eventId: (index) => derivedEventId(captured.id, `route-${index}`),
+    };
+    try {
+      await this.handle(leadStreamId(leadId), { type: 'AssignLead', ownerId, routedBy: 'rules' }, context);
+      await this.pool.query('UPDATE leads.team_members SET last_assigned_at = now() WHERE tenant_id = $1 AND member_id = $2', [tenantId, ownerId]);
+    } catch (error) {
+      // Assigned or closed meanwhile by someone else: routing has nothing left to do.
+      if (!(error instanceof CommandRejected)) throw error;
+    }
+  }
+}
+
+const asLead = (result: { state: LeadState; revision: number; position: number | null }): LeadResult => {
+  if (!result.state.exists) throw new CommandRejected('not_found', 'lead-not-found', 'no such lead');
+  return { state: result.state, revision: result.revision, position: result.position };
+};
+
+const toProfile = (dto: Partial<CaptureLeadDto & UpdateLeadDto>): Partial<LeadProfile> & { name: string } => {
+  const profile: Partial<LeadProfile> = {};
+  const copy = <K extends keyof LeadProfile>(key: K, value: LeadProfile[K] | undefined) => {
+    if (value !== undefined) profile[key] = value;
+  };
+  copy('name', dto.name?.trim());
+  copy('email', dto.email?.trim());
+  copy('phone', dto.phone === undefined ? undefined : (normalizePhone(dto.phone) ?? undefined));
+  copy('company', dto.company?.trim());
+  copy('title', dto.title?.trim());
+  copy('companySize', dto.companySize);
+  copy('industry', dto.industry?.trim());
+  copy('country', dto.country?.trim());
+  copy('region', dto.region?.trim());
+  copy('productInterest', dto.productInterest?.trim());
+  if (dto.estimatedValue) copy('estimatedValue', parseMoney(dto.estimatedValue.amount, dto.estimatedValue.currency) ?? undefined);
+  copy('attributes', dto.attributes);
+  return profile as Partial<LeadProfile> & { name: string };
+};
+
+const contactKeysOf = (profile: Partial<LeadProfile>): ContactKey[] => [
+  ...(profile.email ? [{ kind: 'email' as const, value: normalizeEmail(profile.email) }] : []),
+  ...(profile.phone ? [{ kind: 'phone' as const, value: profile.phone }] : []),
+];
+
+/** A stable UUID derived from another id, so a redelivered trigger produces the same event id. */
+export const derivedEventId = (sourceId: string, purpose: string): string => {
+  const hex = createHash('sha256').update(`${sourceId}/${purpose}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+};
+
+const mergeEventId = (survivorId: string, duplicateId: string) => derivedEventId(`${survivorId}:${duplicateId}`, 'merged-into');
+
+const upsertTeamMember = async (tx: { query: (text: string, params?: unknown[]) => Promise<unknown> }, event: EventEnvelope) => {
+  const member = event.data as TeamMemberUpserted['data'];
+  await tx.query(
+    `INSERT INTO leads.team_members (tenant_id, member_id, name, role, manager_id, region, product_lines, capacity, active)
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)
+     ON CONFLICT (tenant_id, member_id) DO UPDATE SET name = EXCLUDED.name, role = EXCLUDED.role, manager_id = EXCLUDED.manager_id,
+       region = EXCLUDED.region, product_lines = EXCLUDED.product_lines, capacity = EXCLUDED.capacity, active = EXCLUDED.active`,
+    [event.metadata.tenantId, member.memberId, member.name, member.role, member.managerId ?? null, member.region ?? null, member.productLines, member.capacity ?? null, member.active],
+  );
+};
+

@@ -1,0 +1,2 @@
+export type { EventEnvelope, LeadEvent } from '@crm/contracts';
+export type { SqlExecutor as SqlExecutorLike } from '@crm/event-sourcing';

@@ -1,0 +1,45 @@
+import { BadRequestException } from '@nestjs/common';
+import { CommandContext } from '@crm/event-sourcing';
+import { RequestActor } from '../auth/request-context';
+
+/** The event metadata and time of a command made over HTTP. */
+export const commandContext = (actor: RequestActor, ifMatch?: string, now: Date = new Date()): CommandContext => ({
+  metadata: {
+    tenantId: actor.tenantId,
+    actor: { id: actor.userId, role: actor.role },
+    correlationId: actor.correlationId,
+    causationId: actor.correlationId,
+  },
+  now: now.toISOString(),
+  expectedRevision: parseIfMatch(ifMatch),
+});
+
+/** `If-Match: "3"` (or W/"3", or 3) names the stream revision the client last read. */
+export const parseIfMatch = (header: string | undefined): number | undefined => {
+  if (header === undefined || header === '') return undefined;
+  const match = /^(?:W\/)?"?(-?\d{1,15})"?$/.exec(header.trim());
+  if (!match) throw new BadRequestException('If-Match must be an ETag returned by this API, e.g. "3"');
+  return Number(match[1]);
+};
+
+export const etag = (revision: number): string => `"${revision}"`;
+
+/** Parses `minPosition` (read-your-writes): a position a command returned. */
+export const parseMinPosition = (raw: string | undefined): number | undefined => {
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^\d{1,15}$/.test(raw)) throw new BadRequestException('minPosition must be a non-negative integer');
+  return Number(raw);
+};
+
+/** Opaque cursors for keyset pagination. */
+export const encodeCursor = (values: unknown[]): string => Buffer.from(JSON.stringify(values)).toString('base64url');
+export const decodeCursor = (cursor: string | undefined): unknown[] | undefined => {
+  if (!cursor) return undefined;
+  try {
+    const values = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(values)) return values;
+  } catch {
+    // fall through
+  }
+  throw new BadRequestException('cursor is not one this API returned');
+};
