@@ -1,4 +1,3 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, Server } from 'node:net';
@@ -6,36 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { streamId } from '@crm/contracts';
 import { createPostgresEventStore } from '@crm/postgres-event-store';
-import { testEvent } from '@crm/testing';
+import { spawnApp, testEvent, waitForListening } from '@crm/testing';
 import { Pool } from 'pg';
 
 // Drives the built embedded app (`node dist/apps/crm/src/main.js`, what `npm start` runs) as a user
 // would: its own embedded PostgreSQL in a fresh DATA_DIR, HTTP on a free port.
-const root = join(__dirname, '..', '..', '..');
-const main = join(root, 'dist/apps/crm/src/main.js');
-
-type Started = { child: ChildProcess; url: string; output: () => string; exited: Promise<number | null> };
-
-const start = (env: Record<string, string>): Started => {
-  const { DATABASE_URL: _ignored, ...inherited } = process.env;
-  const child = spawn(process.execPath, [main], { cwd: root, env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, url: '', output: () => output, exited };
-};
-
-const waitForListening = async (started: Started, timeoutMs: number): Promise<string> => {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const match = /listening on (http:\/\/[\d.]+:\d+)/.exec(started.output());
-    if (match) return match[1];
-    if (started.child.exitCode !== null) throw new Error(`app exited early: ${started.output()}`);
-    if (Date.now() > deadline) throw new Error(`app did not start within ${timeoutMs} ms: ${started.output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-};
+type Started = ReturnType<typeof spawnApp>;
+const start = spawnApp;
 
 const waitForReady = async (url: string, timeoutMs: number) => {
   const deadline = Date.now() + timeoutMs;

@@ -1,2 +1,3 @@
 export * from './infra';
 export * from './event-store-contract';
+export * from './embedded-app';

@@ -14,7 +14,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { IsAttributes, IsCalendarDate, IsInternationalPhone, IsMoneyAmount, IsPastInstant } from './validators';
+import { IsAttributes, IsCalendarDate, IsInternationalPhone, IsMoneyAmount, IsPastInstant, Optional } from './validators';
 
 const memberId = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}$/;
 
@@ -30,32 +30,32 @@ export class MoneyDto {
 
 class LeadProfileFields {
   @ApiPropertyOptional({ example: 'ada@example.com' })
-  @IsOptional()
+  @Optional()
   @IsEmail({}, { message: 'email must be an e-mail address' })
   @MaxLength(254)
   email?: string;
 
   @ApiPropertyOptional({ example: '+44 20 7946 0958' })
-  @IsOptional()
+  @Optional()
   @IsInternationalPhone()
   phone?: string;
 
-  @ApiPropertyOptional() @IsOptional() @IsString() @IsNotEmpty() @MaxLength(200) company?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @IsNotEmpty() @MaxLength(200) title?: string;
-  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(1) @Max(10_000_000) companySize?: number;
-  @ApiPropertyOptional() @IsOptional() @IsString() @IsNotEmpty() @MaxLength(100) industry?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @IsNotEmpty() @MaxLength(100) country?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @IsNotEmpty() @MaxLength(100) region?: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @IsNotEmpty() @MaxLength(100) productInterest?: string;
+  @ApiPropertyOptional() @Optional() @IsString() @IsNotEmpty() @MaxLength(200) company?: string;
+  @ApiPropertyOptional() @Optional() @IsString() @IsNotEmpty() @MaxLength(200) title?: string;
+  @ApiPropertyOptional() @Optional() @IsInt() @Min(1) @Max(10_000_000) companySize?: number;
+  @ApiPropertyOptional() @Optional() @IsString() @IsNotEmpty() @MaxLength(100) industry?: string;
+  @ApiPropertyOptional() @Optional() @IsString() @IsNotEmpty() @MaxLength(100) country?: string;
+  @ApiPropertyOptional() @Optional() @IsString() @IsNotEmpty() @MaxLength(100) region?: string;
+  @ApiPropertyOptional() @Optional() @IsString() @IsNotEmpty() @MaxLength(100) productInterest?: string;
 
   @ApiPropertyOptional({ type: MoneyDto })
-  @IsOptional()
+  @Optional()
   @ValidateNested()
   @Type(() => MoneyDto)
   estimatedValue?: MoneyDto;
 
   @ApiPropertyOptional({ description: 'Custom fields: string, number or boolean values', example: { plan: 'enterprise', seats: 40 } })
-  @IsOptional()
+  @Optional()
   @IsAttributes()
   attributes?: Record<string, string | number | boolean>;
 }
@@ -63,7 +63,7 @@ class LeadProfileFields {
 export class CaptureLeadDto extends LeadProfileFields {
   @ApiProperty({ example: 'Ada Lovelace' })
   @IsString()
-  @IsNotEmpty()
+  @Matches(/\S/, { message: 'name must not be blank' })
   @MaxLength(200)
   name!: string;
 
@@ -72,25 +72,25 @@ export class CaptureLeadDto extends LeadProfileFields {
   source!: (typeof leadSources)[number];
 
   @ApiPropertyOptional({ description: 'Team member id of the owner; without one the lead is routed by rules' })
-  @IsOptional()
+  @Optional()
   @Matches(memberId, { message: 'ownerId must be a team member id' })
   ownerId?: string;
 
   @ApiPropertyOptional({ description: 'Backdated capture time for imports (ISO-8601)' })
-  @IsOptional()
+  @Optional()
   @IsPastInstant()
   occurredAt?: string;
 }
 
 export class UpdateLeadDto extends LeadProfileFields {
-  @ApiPropertyOptional() @IsOptional() @IsString() @IsNotEmpty() @MaxLength(200) name?: string;
+  @ApiPropertyOptional() @Optional() @IsString() @Matches(/\S/, { message: 'name must not be blank' }) @MaxLength(200) name?: string;
 }
 
 export class RecordEngagementDto {
   @ApiProperty({ enum: engagementTypes }) @IsIn(engagementTypes) type!: (typeof engagementTypes)[number];
-  @ApiPropertyOptional() @IsOptional() @IsPastInstant() occurredAt?: string;
-  @ApiPropertyOptional({ default: 1 }) @IsOptional() @IsInt() @Min(1) @Max(1000) count?: number;
-  @ApiPropertyOptional() @IsOptional() @IsInt() @Min(0) @Max(86_400) durationSeconds?: number;
+  @ApiPropertyOptional() @Optional() @IsPastInstant() occurredAt?: string;
+  @ApiPropertyOptional({ default: 1 }) @Optional() @IsInt() @Min(1) @Max(1000) count?: number;
+  @ApiPropertyOptional() @Optional() @IsInt() @Min(0) @Max(86_400) durationSeconds?: number;
 }
 
 export class AssignLeadDto {
@@ -102,9 +102,9 @@ export class DisqualifyLeadDto {
 }
 
 export class ConvertLeadDto {
-  @ApiPropertyOptional() @IsOptional() @IsString() @IsNotEmpty() @MaxLength(200) opportunityName?: string;
+  @ApiPropertyOptional() @Optional() @IsString() @IsNotEmpty() @MaxLength(200) opportunityName?: string;
   @ApiProperty({ example: '25000.00' }) @IsMoneyAmount() amount!: string;
-  @ApiPropertyOptional({ default: 'EUR' }) @IsOptional() @Matches(/^[A-Z]{3}$/, { message: 'currency must be an ISO-4217 code such as EUR' }) currency?: string;
+  @ApiPropertyOptional({ default: 'EUR' }) @Optional() @Matches(/^[A-Z]{3}$/, { message: 'currency must be an ISO-4217 code such as EUR' }) currency?: string;
   @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(100) productType!: string;
   @ApiProperty({ example: '2026-12-31' }) @IsCalendarDate() expectedCloseDate!: string;
 }

@@ -1,6 +1,6 @@
 import { parseMoney } from '@crm/contracts';
 import { normalizePhone } from '@crm/leads-domain';
-import { registerDecorator, ValidationArguments, ValidationOptions } from 'class-validator';
+import { registerDecorator, ValidateIf, ValidationArguments, ValidationOptions } from 'class-validator';
 
 const decorator = (name: string, message: string, validate: (value: unknown, args: ValidationArguments) => boolean) => (options?: ValidationOptions) =>
   function register(object: object, propertyName: string) {
@@ -43,3 +43,6 @@ export const IsCalendarDate = decorator('isCalendarDate', '$property must be a c
   const date = new Date(`${value}T00:00:00Z`);
   return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(value);
 });
+
+/** Optional, but when present it must be valid: unlike @IsOptional(), null is not taken as absent. */
+export const Optional = () => ValidateIf((_object, value) => value !== undefined);
