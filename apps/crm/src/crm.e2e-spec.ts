@@ -10,7 +10,6 @@ import { Pool } from 'pg';
 
 // Drives the built embedded app (`node dist/apps/crm/src/main.js`, what `npm start` runs) as a user
 // would: its own embedded PostgreSQL in a fresh DATA_DIR, HTTP on a free port.
-type Started = ReturnType<typeof spawnApp>;
 const start = spawnApp;
 
 const waitForReady = async (url: string, timeoutMs: number) => {

@@ -53,6 +53,12 @@ export type SubscriptionOptions = {
   batchSize?: number;
   /** Where a subscription without a checkpoint starts: the beginning (default) or the current end. */
   startFrom?: 'beginning' | 'end';
+  /**
+   * Whether the handler writes its effects through the transaction that moves the checkpoint
+   * (default true). Policies that only append events, idempotently, set false: holding a
+   * transaction open while they append would hold back every reader of the log meanwhile.
+   */
+  transactional?: boolean;
   /** Called when a batch failed; the batch is retried after a backoff. */
   onError?: (error: unknown, attempt: number) => void;
 };

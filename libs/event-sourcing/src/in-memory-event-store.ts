@@ -76,6 +76,7 @@ export const createInMemoryEventStore = (options: { upcast?: UpcastFn; now?: () 
       const handle = startPollingSubscription(
         {
           readBatch: (after, max) => store.readAll({ after, maxCount: max, categories: subscription.categories }),
+          headPosition: async () => log.length,
           deliver: async (events) => {
             await subscription.handler(events, { subscriptionName: subscription.name });
             const last = events[events.length - 1].globalPosition;

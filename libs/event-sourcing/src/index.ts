@@ -6,3 +6,4 @@ export * from './command-handler';
 export * from './testing';
 export * from './in-memory-event-store';
 export * from './polling-subscription';
+export * from './event-ids';

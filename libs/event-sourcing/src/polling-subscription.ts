@@ -6,11 +6,17 @@ export type PollingSource = {
   readBatch: (after: number, max: number) => Promise<EventEnvelope[]>;
   /**
    * Hands the batch (read after `from`) to the consumer and durably records its last position as
-   * the checkpoint; all-or-nothing where the adapter can make it so. Resolves to the checkpoint now
-   * stored: normally the batch's last position, or another one when a second instance of the same
-   * subscription moved it, in which case the loop re-reads from there.
+   * the checkpoint; all-or-nothing where the adapter can make it so. Resolves to the position to go
+   * on from: normally the batch's last position; when a second instance of the same subscription
+   * already handled the batch's first event, the checkpoint it stored, and the loop re-reads there.
    */
   deliver: (events: EventEnvelope[], from: number) => Promise<number>;
+  /**
+   * The newest position readable now. When given, the loop also moves past events it does not
+   * subscribe to (other categories), so `waitFor(p)` means "everything up to p is handled", whatever
+   * p belongs to. The move is not checkpointed: a restart scans those events again, harmlessly.
+   */
+  headPosition?: () => Promise<number>;
   /** Resolves when new events may be available, or after `timeoutMs`. */
   waitForChange: (timeoutMs: number) => Promise<void>;
 };
@@ -46,15 +52,15 @@ export const startPollingSubscription = (source: PollingSource, options: Polling
     let failures = 0;
     while (!stopped) {
       try {
+        // Read the head first: every matching event at or below it is then in this batch or the next.
+        const head = source.headPosition ? await source.headPosition() : undefined;
         const batch = await source.readBatch(position, options.batchSize);
         if (stopped) break;
-        if (batch.length === 0) {
-          await source.waitForChange(options.idlePollMs);
-          continue;
-        }
-        position = await source.deliver(batch, position);
+        if (batch.length > 0) position = await source.deliver(batch, position);
+        if (head !== undefined && batch.length < options.batchSize && head > position) position = head;
         failures = 0;
         settleWaiters();
+        if (batch.length === 0) await source.waitForChange(options.idlePollMs);
       } catch (error) {
         failures++;
         options.onError?.(error, failures);

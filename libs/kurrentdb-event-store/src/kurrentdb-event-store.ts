@@ -386,6 +386,7 @@ export const createKurrentDbEventStore = (options: KurrentDbEventStoreOptions): 
       const handle = startPollingSubscription(
         {
           readBatch: (after, max) => readAll({ after, maxCount: max, categories: subscription.categories }),
+          headPosition: subscription.categories ? headPosition : undefined,
           deliver: async (events, from) => {
             // No transaction spans the handler's effects and the checkpoint (KurrentDB cannot share
             // one with a database): handlers must be idempotent. Checking the stored checkpoint
@@ -393,7 +394,8 @@ export const createKurrentDbEventStore = (options: KurrentDbEventStoreOptions): 
             // common case; the conditional append below catches the rest.
             const current = await readCheckpoint();
             const stored = current?.position ?? 0;
-            if (stored !== from) return stored;
+            // Skipped positions of other categories are not checkpointed: compare with the batch.
+            if (stored >= events[0].globalPosition) return Math.max(stored, from);
             await subscription.handler(events, { subscriptionName: subscription.name });
             const last = events[events.length - 1].globalPosition;
             if (await writeCheckpoint(last, current)) return last;

@@ -151,14 +151,19 @@ export const createPostgresEventStore = (options: PostgresEventStoreOptions): Po
     },
 
     readStream: async (streamId, { fromRevision = 0, maxCount } = {}) => {
-      const [{ rows }, revision] = await Promise.all([
-        pool.query<EventRow>(
-          `SELECT ${eventColumns} FROM ${s}.events WHERE stream_id = $1 AND revision >= $2 ORDER BY revision ${maxCount === undefined ? '' : 'LIMIT $3'}`,
-          maxCount === undefined ? [streamId, fromRevision] : [streamId, fromRevision, maxCount],
-        ),
-        pool.query<{ revision: string }>(`SELECT revision FROM ${s}.streams WHERE stream_id = $1`, [streamId]),
-      ]);
-      return { events: rows.map(toEnvelope), revision: revision.rows.length ? Number(revision.rows[0].revision) : -1 };
+      // One statement, one snapshot: the events and the stream's revision always agree.
+      const { rows } = await pool.query<EventRow & { stream_revision: string }>(
+        `SELECT st.revision AS stream_revision, e.*
+           FROM ${s}.streams st
+           LEFT JOIN LATERAL (
+             SELECT ${eventColumns} FROM ${s}.events ev
+              WHERE ev.stream_id = st.stream_id AND ev.revision >= $2 ORDER BY ev.revision ${maxCount === undefined ? '' : 'LIMIT $3'}
+           ) e ON true
+          WHERE st.stream_id = $1`,
+        maxCount === undefined ? [streamId, fromRevision] : [streamId, fromRevision, maxCount],
+      );
+      if (rows.length === 0) return { events: [], revision: -1 };
+      return { events: rows.filter((row) => row.event_id !== null).map(toEnvelope), revision: Number(rows[0].stream_revision) };
     },
 
     readAll: (readOptions) => readAll(readOptions),
@@ -173,14 +178,17 @@ export const createPostgresEventStore = (options: PostgresEventStoreOptions): Po
     subscribe: async (subscription: SubscriptionOptions) => {
       const stored = await pool.query<{ position: string }>(`SELECT position FROM ${s}.subscription_checkpoints WHERE name = $1`, [subscription.name]);
       let start = stored.rows.length ? Number(stored.rows[0].position) : 0;
-      if (!stored.rows.length && subscription.startFrom === 'end') {
-        start = await store.headPosition();
+      if (!stored.rows.length) {
+        if (subscription.startFrom === 'end') start = await store.headPosition();
         await pool.query(`INSERT INTO ${s}.subscription_checkpoints (name, position) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING`, [subscription.name, start]);
+        start = Number((await pool.query<{ position: string }>(`SELECT position FROM ${s}.subscription_checkpoints WHERE name = $1`, [subscription.name])).rows[0].position);
       }
       const handle = startPollingSubscription(
         {
           readBatch: (after, max) => readAll({ after, maxCount: max, categories: subscription.categories }),
-          deliver: (events, from) => deliverInTransaction(pool, s, subscription, events, from),
+          headPosition: subscription.categories ? () => store.headPosition() : undefined,
+          deliver: (events, from) =>
+            subscription.transactional === false ? deliverThenCheckpoint(pool, s, subscription, events, from) : deliverInTransaction(pool, s, subscription, events, from),
           waitForChange: (timeoutMs) =>
             new Promise<void>((resolve) => {
               const done = () => {
@@ -219,9 +227,10 @@ export const createPostgresEventStore = (options: PostgresEventStoreOptions): Po
 };
 
 /**
- * Runs the handler and moves the checkpoint in one transaction. The checkpoint row is locked first:
- * if another process running the same subscription moved it meanwhile, this batch is not applied
- * and the loop re-reads from the stored checkpoint.
+ * Runs the handler and moves the checkpoint in one transaction. The subscription's advisory lock
+ * (which, unlike a row lock, assigns no transaction id, so readers are not held back before the
+ * handler writes) keeps two instances of it apart: if another one moved the checkpoint meanwhile,
+ * this batch is not applied and the loop re-reads from the stored checkpoint.
  */
 const deliverInTransaction = async (pool: Pool, s: string, subscription: SubscriptionOptions, events: EventEnvelope[], from: number): Promise<number> => {
   const last = events[events.length - 1].globalPosition;
@@ -235,14 +244,13 @@ const deliverInTransaction = async (pool: Pool, s: string, subscription: Subscri
   client.on('error', onConnectionError);
   try {
     await client.query('BEGIN');
-    await client.query(`INSERT INTO ${s}.subscription_checkpoints (name, position) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING`, [subscription.name]);
-    const { rows } = await client.query<{ position: string }>(`SELECT position FROM ${s}.subscription_checkpoints WHERE name = $1 FOR UPDATE`, [
-      subscription.name,
-    ]);
-    const stored = Number(rows[0].position);
-    if (stored !== from) {
+    await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`${s}.subscription/${subscription.name}`]);
+    const { rows } = await client.query<{ position: string }>(`SELECT position FROM ${s}.subscription_checkpoints WHERE name = $1`, [subscription.name]);
+    const stored = Number(rows[0]?.position ?? 0);
+    if (stored >= events[0].globalPosition) {
+      // Another instance of this subscription handled this batch already.
       await client.query('ROLLBACK');
-      return stored;
+      return Math.max(stored, from);
     }
     await subscription.handler(events, { subscriptionName: subscription.name, tx: client });
     await client.query(`UPDATE ${s}.subscription_checkpoints SET position = $2, updated_at = now() WHERE name = $1`, [subscription.name, last]);
@@ -257,4 +265,18 @@ const deliverInTransaction = async (pool: Pool, s: string, subscription: Subscri
     client.off('error', onConnectionError);
     client.release(broken);
   }
+};
+
+/**
+ * At-least-once delivery for handlers whose effects are idempotent appends: handle, then move the
+ * checkpoint only if it is still where this batch started (a crash in between redelivers).
+ */
+const deliverThenCheckpoint = async (pool: Pool, s: string, subscription: SubscriptionOptions, events: EventEnvelope[], from: number): Promise<number> => {
+  const first = events[0].globalPosition;
+  const stored = Number((await pool.query<{ position: string }>(`SELECT position FROM ${s}.subscription_checkpoints WHERE name = $1`, [subscription.name])).rows[0]?.position ?? 0);
+  if (stored >= first) return Math.max(stored, from);
+  await subscription.handler(events, { subscriptionName: subscription.name });
+  const last = events[events.length - 1].globalPosition;
+  await pool.query(`UPDATE ${s}.subscription_checkpoints SET position = $2, updated_at = now() WHERE name = $1 AND position < $2`, [subscription.name, last]);
+  return last;
 };

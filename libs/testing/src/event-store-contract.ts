@@ -185,7 +185,7 @@ export const eventStoreContract = (create: () => Promise<ContractSubject>, optio
       options.timeoutMs ?? 180_000,
     );
 
-    it('resume from the checkpoint after a crash mid-batch: nothing skipped, nothing applied twice by an idempotent handler', async () => {
+    it.each([true, false])('resume from the checkpoint after a crash mid-batch (transactional: %s): nothing skipped, nothing applied twice by an idempotent handler', async (transactional) => {
       const id = leadStream();
       const name = `resume-${randomUUID()}`;
       const total = 60;
@@ -208,7 +208,7 @@ export const eventStoreContract = (create: () => Promise<ContractSubject>, optio
           if (!applied.has(event.id)) applied.set(event.id, (event.data as { n: number }).n);
         }
       };
-      let first: Subscription | undefined = await store.subscribe({ name, batchSize: 20, handler: idempotentHandler, onError: () => undefined });
+      let first: Subscription | undefined = await store.subscribe({ name, batchSize: 20, transactional, handler: idempotentHandler, onError: () => undefined });
       await waitUntil(() => crashed);
       await first.stop();
       first = undefined;
@@ -216,17 +216,33 @@ export const eventStoreContract = (create: () => Promise<ContractSubject>, optio
       expect(atCrash).toBeLessThan(total);
 
       const reopened = await subject.reopen();
-      const second = await reopened.subscribe({ name, batchSize: 20, handler: idempotentHandler });
+      const second = await reopened.subscribe({ name, batchSize: 20, transactional, handler: idempotentHandler });
       await second.waitFor(await reopened.headPosition(), 30_000);
       await second.stop();
       expect([...applied.values()].sort((a, b) => a - b)).toEqual(Array.from({ length: total }, (_, n) => n));
       // Restarting again delivers nothing new: the checkpoint covers everything.
       const before = deliveries;
-      const third = await reopened.subscribe({ name, batchSize: 20, handler: idempotentHandler });
+      const third = await reopened.subscribe({ name, batchSize: 20, transactional, handler: idempotentHandler });
       await third.waitFor(await reopened.headPosition(), 30_000);
       await sleep(300);
       await third.stop();
       expect(deliveries).toBe(before);
+    });
+
+    it('reach a position in another category: waiting for it means everything before it is handled', async () => {
+      const seen: string[] = [];
+      const subscription = await store.subscribe({
+        name: `category-${randomUUID()}`,
+        categories: ['lead'],
+        handler: async (events) => {
+          seen.push(...events.map((event) => event.type));
+        },
+      });
+      await store.appendToStream(leadStream(), [testEvent('LeadCaptured')]);
+      const other = await store.appendToStream(streamId('opportunity', randomUUID()), [testEvent('OpportunityOpened')]);
+      await subscription.waitFor(other.position, 30_000);
+      await subscription.stop();
+      expect(seen).toEqual(['LeadCaptured']);
     });
 
     it('can start at the end of the log, seeing only newer events', async () => {

@@ -7,3 +7,4 @@ export * from './normalize';
 export * from './scoring';
 export * from './lead.decider';
 export * from './routing';
+export * from './lead-features';

@@ -7,7 +7,7 @@ const leadId = 'l-1';
 const at = '2026-04-01T09:00:00.000Z';
 const profile: LeadProfile = { name: 'Ada Lovelace', email: 'ada@example.com', company: 'Analytical Engines', region: 'EMEA' };
 // A scorer whose result is easy to predict: 10 points per engagement count, 5 for a company size.
-const scorer: LeadScorer = (p, engagements) => {
+const scorer: LeadScorer = ({ profile: p, engagements }) => {
   const points = engagements.reduce((sum, e) => sum + 10 * e.count, 0) + (p.companySize ? 5 : 0);
   return { score: points, contributions: { engagement: points } };
 };

@@ -16,8 +16,11 @@ export type LeadScore = {
   contributions: Record<string, number>;
 };
 
+/** What a scorer sees of a lead. */
+export type ScoringInput = { profile: LeadProfile; source: LeadSource; engagements: EngagementRecord[] };
+
 /** Scores a lead as it stands; pure and deterministic for a given `asOf`. */
-export type LeadScorer = (profile: LeadProfile, engagements: EngagementRecord[], asOf: string) => LeadScore;
+export type LeadScorer = (lead: ScoringInput, asOf: string) => LeadScore;
 
 export type OpenLead = {
   exists: true;
@@ -111,7 +114,7 @@ const sameValue = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringi
 export const decideLead = (command: LeadCommand, state: LeadState): LeadEvent[] => {
   if (command.type === 'CaptureLead') {
     if (state.exists) throw new CommandRejected('conflict', 'lead-exists', 'the lead already exists');
-    const score = command.scorer(command.profile, [], command.occurredAt);
+    const score = command.scorer({ profile: command.profile, source: command.source, engagements: [] }, command.occurredAt);
     return [
       {
         type: 'LeadCaptured',
@@ -135,11 +138,11 @@ export const decideLead = (command: LeadCommand, state: LeadState): LeadEvent[] 
       ) as Partial<LeadProfile>;
       if (Object.keys(changes).length === 0) return [];
       const profile = { ...lead.profile, ...changes };
-      return [{ type: 'LeadUpdated', data: { leadId: lead.leadId, changes } }, ...scored(lead.leadId, lead.score, command.scorer(profile, lead.engagements, command.occurredAt))];
+      return [{ type: 'LeadUpdated', data: { leadId: lead.leadId, changes } }, ...scored(lead.leadId, lead.score, command.scorer({ profile, source: lead.source, engagements: lead.engagements }, command.occurredAt))];
     }
     case 'RecordEngagement': {
       const record: EngagementRecord = { type: command.engagementType, count: command.count, occurredAt: command.occurredAt };
-      const after = command.scorer(lead.profile, [...lead.engagements, record], command.occurredAt);
+      const after = command.scorer({ profile: lead.profile, source: lead.source, engagements: [...lead.engagements, record] }, command.occurredAt);
       return [
         {
           type: 'LeadEngagementRecorded',
@@ -156,7 +159,7 @@ export const decideLead = (command: LeadCommand, state: LeadState): LeadEvent[] 
     }
     case 'RescoreLead':
       if (!openStatuses.includes(lead.status)) return [];
-      return scored(lead.leadId, lead.score, command.scorer(lead.profile, lead.engagements, command.asOf));
+      return scored(lead.leadId, lead.score, command.scorer({ profile: lead.profile, source: lead.source, engagements: lead.engagements }, command.asOf));
     case 'AssignLead': {
       if (!openStatuses.includes(lead.status)) return illegal(lead, 'assign');
       if (lead.ownerId === command.ownerId) return [];

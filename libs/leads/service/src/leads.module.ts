@@ -1,12 +1,12 @@
 import { Module } from '@nestjs/common';
 import { LeadsController } from './http/leads.controller';
-import { ScoringController } from './http/scoring.controller';
+import { ScoringController, ScoringModelController } from './http/scoring.controller';
 import { LeadQueries } from './lead.queries';
 import { LeadsService } from './leads.service';
 
 /** The leads context: lead capture, dedupe, scoring, routing, qualification and conversion. */
 @Module({
-  controllers: [LeadsController, ScoringController],
+  controllers: [LeadsController, ScoringController, ScoringModelController],
   providers: [LeadsService, LeadQueries],
   exports: [LeadsService],
 })

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { EventEnvelope, LeadEvent, LeadProfile, LeadSource, parseMoney, TeamMemberUpserted } from '@crm/contracts';
-import { CommandContext, CommandRejected, createCommandHandler, EventStore, Subscription } from '@crm/event-sourcing';
+import { CommandContext, CommandRejected, createCommandHandler, derivedEventId, EventStore, Subscription } from '@crm/event-sourcing';
 import {
   LeadCommand,
   leadDecider,
@@ -18,6 +18,7 @@ import { ContactKey, ContactKeys } from './contact-keys';
 import { CaptureLeadDto, ConvertLeadDto, RecordEngagementDto, UpdateLeadDto } from './http/lead.dto';
 import { projectLeadEvents } from './lead-view.projection';
 import { leadsSchemaSql } from './leads.schema';
+import { ScoringModelService } from './scoring-model.service';
 import { ScoringService } from './scoring.service';
 
 export type LeadResult = { state: OpenLead; revision: number; position: number | null };
@@ -29,6 +30,7 @@ export class LeadsService implements OnModuleInit, OnModuleDestroy {
   private readonly handle: ReturnType<typeof createCommandHandler<LeadCommand, LeadEvent, LeadState>>;
   readonly contactKeys: ContactKeys;
   readonly scoring: ScoringService;
+  readonly models: ScoringModelService;
   private subscriptions: Subscription[] = [];
   viewSubscription?: Subscription;
 
@@ -39,6 +41,7 @@ export class LeadsService implements OnModuleInit, OnModuleDestroy {
     this.handle = createCommandHandler(store, leadDecider);
     this.contactKeys = new ContactKeys(pool, store);
     this.scoring = new ScoringService(store);
+    this.models = new ScoringModelService(pool, store, this.scoring);
   }
 
   async onModuleInit(): Promise<void> {
@@ -66,12 +69,25 @@ export class LeadsService implements OnModuleInit, OnModuleDestroy {
       name: 'leads.routing',
       categories: ['lead'],
       startFrom: 'end',
+      transactional: false,
       handler: async (events) => {
         for (const event of events) if (event.type === 'LeadCaptured' && !(event.data as { ownerId?: string }).ownerId) await this.route(event);
       },
       onError: onError('lead routing'),
     });
-    this.subscriptions = [this.viewSubscription, team, routing];
+    // New rules or a new model rescore the tenant's open leads; event ids derive from the trigger,
+    // so a redelivered trigger rescores nothing twice.
+    const rescoring = await this.store.subscribe({
+      name: 'leads.rescoring',
+      categories: ['scoring'],
+      startFrom: 'end',
+      transactional: false,
+      handler: async (events) => {
+        for (const event of events) await this.rescoreOpenLeads(event);
+      },
+      onError: onError('rescoring'),
+    });
+    this.subscriptions = [this.viewSubscription, team, routing, rescoring];
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -225,6 +241,30 @@ export class LeadsService implements OnModuleInit, OnModuleDestroy {
     }
   }
 
+  private async rescoreOpenLeads(trigger: EventEnvelope): Promise<void> {
+    const tenantId = trigger.metadata.tenantId;
+    // The open leads are read from the read model: let it catch up with the trigger first.
+    await this.viewSubscription?.waitFor(trigger.globalPosition, 60_000);
+    const configuration = await this.scoring.configuration(tenantId);
+    const scorer = this.scoring.scorer(configuration);
+    const { rows } = await this.pool.query<{ lead_id: string }>(
+      "SELECT lead_id FROM leads.lead_view WHERE tenant_id = $1 AND status IN ('new', 'working', 'qualified') AND merged_into IS NULL",
+      [tenantId],
+    );
+    const now = new Date().toISOString();
+    for (const { lead_id: leadId } of rows) {
+      await this.handle(
+        leadStreamId(leadId),
+        { type: 'RescoreLead', asOf: now, scorer },
+        {
+          metadata: { tenantId, actor: { id: 'lead-scoring', role: 'system' }, correlationId: trigger.metadata.correlationId, causationId: trigger.id },
+          now,
+          eventId: (index) => derivedEventId(trigger.id, `${leadId}-${index}`),
+        },
+      );
+    }
+  }
+
   /** Follows merges to the lead that survives. */
   private async survivorOf(leadId: string): Promise<string> {
     let current = leadId;
@@ -313,12 +353,6 @@ const contactKeysOf = (profile: Partial<LeadProfile>): ContactKey[] => [
   ...(profile.email ? [{ kind: 'email' as const, value: normalizeEmail(profile.email) }] : []),
   ...(profile.phone ? [{ kind: 'phone' as const, value: profile.phone }] : []),
 ];
-
-/** A stable UUID derived from another id, so a redelivered trigger produces the same event id. */
-export const derivedEventId = (sourceId: string, purpose: string): string => {
-  const hex = createHash('sha256').update(`${sourceId}/${purpose}`).digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-};
 
 const mergeEventId = (survivorId: string, duplicateId: string) => derivedEventId(`${survivorId}:${duplicateId}`, 'merged-into');
 

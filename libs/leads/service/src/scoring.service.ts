@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { EventMetadata, ScoringModelTrained, ScoringRules, streamId } from '@crm/contracts';
 import { EventStore } from '@crm/event-sourcing';
 import { defaultScoringRules, LeadScorer, ruleScore } from '@crm/leads-domain';
+import { modelScorer } from './model-scorer';
 
 export type ActiveModel = ScoringModelTrained['data'] & { trainedAt: string };
 
@@ -56,8 +57,8 @@ export class ScoringService {
   }
 
   /** The scorer for a tenant: the trained model's probability when one is active, else the rules. */
-  scorer(configuration: ScoringConfiguration, modelScore?: (model: ActiveModel) => LeadScorer): LeadScorer {
-    const rules: LeadScorer = (profile, engagements, asOf) => ruleScore(profile, engagements, configuration.rules, asOf);
-    return configuration.model && modelScore ? modelScore(configuration.model) : rules;
+  scorer(configuration: ScoringConfiguration): LeadScorer {
+    if (configuration.model) return modelScorer(configuration.model);
+    return ({ profile, engagements }, asOf) => ruleScore(profile, engagements, configuration.rules, asOf);
   }
 }

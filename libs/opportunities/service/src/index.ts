@@ -1,1 +1,3 @@
 export * from './opportunities.module';
+export * from './opportunities.service';
+export * from './settings';

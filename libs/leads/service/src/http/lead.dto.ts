@@ -6,6 +6,7 @@ import {
   IsIn,
   IsInt,
   IsNotEmpty,
+  IsNumber,
   IsOptional,
   IsString,
   Matches,
@@ -111,6 +112,15 @@ export class ConvertLeadDto {
 
 export class MergeLeadDto {
   @ApiProperty() @Matches(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, { message: 'duplicateId must be a lead id' }) duplicateId!: string;
+}
+
+export class TrainModelDto {
+  @ApiPropertyOptional({ default: 0.25, description: 'Share of decided leads kept out of training to measure the model' })
+  @Optional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0.05)
+  @Max(0.5)
+  holdoutFraction?: number;
 }
 
 export class ListLeadsQuery {

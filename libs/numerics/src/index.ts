@@ -1,0 +1,5 @@
+export * from './encoding';
+export * from './linear-algebra';
+export * from './logistic-regression';
+export * from './metrics';
+export * from './random';
