@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { AnalyticsModule } from '@crm/analytics-service';
+import { serviceCategories } from '@crm/contracts';
 import { runService } from '@crm/platform';
 
 // Distributed mode: this context alone, on the PostgreSQL (and Kafka) named by the environment.
@@ -9,4 +10,5 @@ void runService({
   description: 'Projectors into read models; KPI, funnel, target, forecast and audit queries.',
   modules: [AnalyticsModule],
   allowEmbeddedDatabase: false,
+  ownedCategories: [...serviceCategories.analytics],
 });

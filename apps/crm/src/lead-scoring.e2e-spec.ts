@@ -70,7 +70,11 @@ describe('learned lead scoring (embedded app)', () => {
     };
     await Promise.all(Array.from({ length: 8 }, importer));
     // Wait until the read model has every imported lead.
-    expect((await app.request('GET', `/leads?limit=1&minPosition=${last}`)).status).toBe(200);
+    // Until the read model has every imported lead (503 means: not yet).
+    for (let status = 0, tries = 0; status !== 200; tries++) {
+      status = (await app.request('GET', `/leads?limit=1&minPosition=${last}`)).status;
+      expect(status === 200 || (status === 503 && tries < 12)).toBe(true);
+    }
 
     const open = await app.request('POST', '/leads', { name: 'Open Lead', email: 'open@example.com', source: 'web', companySize: 2000, industry: 'software', title: 'CEO', attributes: { plan: 'enterprise' } });
     expect((open.body as { scoring: { modelVersion: string | null } }).scoring.modelVersion).toBeNull();

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { AnalyticsModule } from '@crm/analytics-service';
 import { LeadsModule } from '@crm/leads-service';
 import { OpportunitiesModule } from '@crm/opportunities-service';
+import { serviceCategories } from '@crm/contracts';
 import { runService } from '@crm/platform';
 import { TasksModule } from '@crm/tasks-service';
 
@@ -13,4 +14,5 @@ void runService({
   description: 'Leads, opportunities, tasks and analytics of the event-sourced CRM backend, in one process.',
   modules: [LeadsModule, OpportunitiesModule, TasksModule, AnalyticsModule],
   allowEmbeddedDatabase: true,
+  ownedCategories: Object.values(serviceCategories).flat(),
 });

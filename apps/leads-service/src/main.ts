@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { LeadsModule } from '@crm/leads-service';
+import { serviceCategories } from '@crm/contracts';
 import { runService } from '@crm/platform';
 
 // Distributed mode: this context alone, on the PostgreSQL (and Kafka) named by the environment.
@@ -9,4 +10,5 @@ void runService({
   description: 'Lead capture, dedupe, scoring, routing, qualification and conversion.',
   modules: [LeadsModule],
   allowEmbeddedDatabase: false,
+  ownedCategories: [...serviceCategories.leads],
 });

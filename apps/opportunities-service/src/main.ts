@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { OpportunitiesModule } from '@crm/opportunities-service';
+import { serviceCategories } from '@crm/contracts';
 import { runService } from '@crm/platform';
 
 // Distributed mode: this context alone, on the PostgreSQL (and Kafka) named by the environment.
@@ -9,4 +10,5 @@ void runService({
   description: 'Pipeline stages, amounts, close dates, won/lost and forecast categories.',
   modules: [OpportunitiesModule],
   allowEmbeddedDatabase: false,
+  ownedCategories: [...serviceCategories.opportunities],
 });

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { TasksModule } from '@crm/tasks-service';
+import { serviceCategories } from '@crm/contracts';
 import { runService } from '@crm/platform';
 
 // Distributed mode: this context alone, on the PostgreSQL (and Kafka) named by the environment.
@@ -9,4 +10,5 @@ void runService({
   description: 'Follow-up tasks, activities (communication history), the sales-team directory and automation rules.',
   modules: [TasksModule],
   allowEmbeddedDatabase: false,
+  ownedCategories: [...serviceCategories.tasks],
 });

@@ -45,3 +45,11 @@ export const eventHeaders = {
   tenantId: 'crm-tenant-id',
   traceparent: 'traceparent',
 } as const;
+
+/** The stream categories each service writes (and so relays to its topic). */
+export const serviceCategories = {
+  leads: ['lead', 'scoring'],
+  opportunities: ['opportunity', 'pipeline'],
+  tasks: ['task', 'activity', 'team'],
+  analytics: ['analytics'],
+} as const satisfies Record<keyof typeof topics, readonly StreamCategory[]>;

@@ -7,3 +7,4 @@ export * from './testing';
 export * from './in-memory-event-store';
 export * from './polling-subscription';
 export * from './event-ids';
+export * from './event-bus';

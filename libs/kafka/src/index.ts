@@ -1,2 +1,4 @@
-export { createKafka, ensureTopics, kafkaBrokersFromEnv, quietLogCreator } from './kafka-client';
-export type { CreateKafkaOptions, EnsureTopicsOptions, KafkaLogSink, TopicSpec } from './kafka-client';
+export * from './kafka-client';
+export * from './event-codec';
+export * from './relay';
+export * from './kafka-event-bus';

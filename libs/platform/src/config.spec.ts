@@ -11,7 +11,10 @@ describe('loadConfig', () => {
       eventStore: 'postgres',
       kurrentDbUrl: undefined,
       kafkaBrokers: undefined,
+      kafkaPartitions: 6,
+      kafkaTopicPrefix: '',
       bodyLimit: 262144,
+      jwtSecret: undefined,
     });
   });
 

@@ -10,6 +10,10 @@ export type RuntimeConfig = {
   eventStore: EventStoreKind;
   kurrentDbUrl?: string;
   kafkaBrokers?: string[];
+  /** Partitions of the topics a relay creates (default 6). */
+  kafkaPartitions: number;
+  /** Prepended to every topic and consumer-group name: several environments on one cluster. */
+  kafkaTopicPrefix: string;
   /** Maximum accepted request body, in bytes. */
   bodyLimit: number;
   /** HS256 secret for bearer tokens; the embedded app makes and keeps one in DATA_DIR when unset. */
@@ -34,6 +38,8 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     eventStore,
     kurrentDbUrl: env.KURRENTDB_URL || undefined,
     kafkaBrokers: env.KAFKA_BROKERS ? env.KAFKA_BROKERS.split(',').map((broker) => broker.trim()).filter(Boolean) : undefined,
+    kafkaPartitions: integer(env.KAFKA_PARTITIONS ?? '6', 'KAFKA_PARTITIONS', 1, 1000),
+    kafkaTopicPrefix: topicPrefix(env.KAFKA_TOPIC_PREFIX ?? ''),
     bodyLimit: integer(env.BODY_LIMIT_BYTES ?? String(256 * 1024), 'BODY_LIMIT_BYTES', 1024, 64 * 1024 * 1024),
     jwtSecret: jwtSecret(env.JWT_SECRET),
   };
@@ -48,5 +54,10 @@ const integer = (raw: string, name: string, min: number, max: number): number =>
 const jwtSecret = (raw: string | undefined): string | undefined => {
   if (!raw) return undefined;
   if (raw.length < 32) throw new ConfigError('JWT_SECRET must be at least 32 characters');
+  return raw;
+};
+
+const topicPrefix = (raw: string): string => {
+  if (!/^[A-Za-z0-9._-]{0,100}$/.test(raw)) throw new ConfigError('KAFKA_TOPIC_PREFIX may hold only letters, digits, ".", "_" and "-"');
   return raw;
 };

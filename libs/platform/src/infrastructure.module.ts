@@ -1,17 +1,19 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { EventStore } from '@crm/event-sourcing';
+import { EventBus, EventStore } from '@crm/event-sourcing';
 import { Pool } from 'pg';
 import { RuntimeConfig } from './config';
 import { AUTH_SETTINGS, AuthGuard } from './auth/auth.guard';
 import { HealthController } from './health.controller';
-import { EVENT_STORE, PG_POOL, RUNTIME_CONFIG } from './tokens';
+import { EVENT_BUS, EVENT_STORE, PG_POOL, RUNTIME_CONFIG } from './tokens';
 
 export type Infrastructure = {
   config: RuntimeConfig;
   jwtSecret: string;
   pool: Pool;
   store: EventStore;
+  /** How this process consumes other contexts' events (store subscriptions or Kafka). */
+  bus: EventBus;
 };
 
 /** Makes the pool, the event store and the configuration injectable everywhere, and serves health. */
@@ -26,10 +28,11 @@ export class InfrastructureModule {
         { provide: RUNTIME_CONFIG, useValue: infrastructure.config },
         { provide: PG_POOL, useValue: infrastructure.pool },
         { provide: EVENT_STORE, useValue: infrastructure.store },
+        { provide: EVENT_BUS, useValue: infrastructure.bus },
         { provide: AUTH_SETTINGS, useValue: { hs256Secret: infrastructure.jwtSecret } },
         { provide: APP_GUARD, useClass: AuthGuard },
       ],
-      exports: [RUNTIME_CONFIG, PG_POOL, EVENT_STORE],
+      exports: [RUNTIME_CONFIG, PG_POOL, EVENT_STORE, EVENT_BUS],
     };
   }
 }

@@ -1,7 +1,9 @@
 /* eslint-disable no-console */
 import { DynamicModule, Type } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { EventStore } from '@crm/event-sourcing';
+import { StreamCategory } from '@crm/contracts';
+import { EventBus, EventStore, storeEventBus } from '@crm/event-sourcing';
+import { createKafka, createKafkaEventBus, KafkaEventBus, Relay, startRelay } from '@crm/kafka';
 import { createKurrentDbEventStore } from '@crm/kurrentdb-event-store';
 import { createPostgresEventStore } from '@crm/postgres-event-store';
 import { randomBytes } from 'node:crypto';
@@ -22,6 +24,8 @@ export type ServiceDefinition = {
   modules: Array<Type<unknown> | DynamicModule>;
   /** The embedded app may start its own PostgreSQL; the standalone services require DATABASE_URL. */
   allowEmbeddedDatabase: boolean;
+  /** The stream categories this process writes: relayed to their Kafka topics when KAFKA_BROKERS is set. */
+  ownedCategories: StreamCategory[];
 };
 
 /** A start-up failure the user can act on: printed as one line, exit code 1. */
@@ -83,8 +87,12 @@ export const startService = async (definition: ServiceDefinition, env: NodeJS.Pr
   pool.on('error', (error) => console.error(`${definition.name}: idle database connection failed: ${error.message}`));
   let store: EventStore | undefined;
   let app: NestFastifyApplication | undefined;
+  let relay: Relay | undefined;
+  let kafkaBus: KafkaEventBus | undefined;
   const stop = async () => {
     await closeQuietly(app);
+    await kafkaBus?.close();
+    await relay?.stop();
     await store?.close();
     await pool.end().catch(() => undefined);
     await embedded?.stop();
@@ -98,7 +106,17 @@ export const startService = async (definition: ServiceDefinition, env: NodeJS.Pr
     store = await createEventStore(config, pool);
     const jwtSecret = config.jwtSecret ?? (definition.allowEmbeddedDatabase ? developmentSecret(config.dataDir) : undefined);
     if (!jwtSecret) throw new StartupError('JWT_SECRET is required (this service runs in distributed mode)');
-    app = await createHttpApp({ config, pool, store, jwtSecret }, definition);
+    let bus: EventBus = storeEventBus(store);
+    if (config.kafkaBrokers) {
+      const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: definition.name });
+      relay = await startRelay({ store, kafka, service: definition.name, categories: definition.ownedCategories, partitions: config.kafkaPartitions, topicPrefix: config.kafkaTopicPrefix });
+      // The embedded app holds every context in one store: it consumes through it even with Kafka.
+      if (!definition.allowEmbeddedDatabase) {
+        kafkaBus = await createKafkaEventBus({ kafka, pool, partitions: config.kafkaPartitions, topicPrefix: config.kafkaTopicPrefix, log: (line) => console.warn(`${definition.name}: ${line}`) });
+        bus = kafkaBus;
+      }
+    }
+    app = await createHttpApp({ config, pool, store, bus, jwtSecret }, definition);
     try {
       await app.listen(config.port, config.host);
     } catch (error) {

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { EventEnvelope, LeadEvent, LeadProfile, LeadSource, parseMoney, TeamMemberUpserted } from '@crm/contracts';
-import { CommandContext, CommandRejected, createCommandHandler, derivedEventId, EventStore, Subscription } from '@crm/event-sourcing';
+import { CommandContext, CommandRejected, createCommandHandler, derivedEventId, EventBus, EventStore, Subscription } from '@crm/event-sourcing';
 import {
   LeadCommand,
   leadDecider,
@@ -12,7 +12,7 @@ import {
   OpenLead,
   routeLead,
 } from '@crm/leads-domain';
-import { EVENT_STORE, PG_POOL, RequestValidationFailed } from '@crm/platform';
+import { EVENT_BUS, EVENT_STORE, PG_POOL, RequestValidationFailed } from '@crm/platform';
 import { Pool } from 'pg';
 import { ContactKey, ContactKeys } from './contact-keys';
 import { CaptureLeadDto, ConvertLeadDto, RecordEngagementDto, UpdateLeadDto } from './http/lead.dto';
@@ -37,6 +37,7 @@ export class LeadsService implements OnModuleInit, OnModuleDestroy {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(EVENT_BUS) private readonly bus: EventBus,
   ) {
     this.handle = createCommandHandler(store, leadDecider);
     this.contactKeys = new ContactKeys(pool, store);
@@ -56,7 +57,7 @@ export class LeadsService implements OnModuleInit, OnModuleDestroy {
       },
       onError: onError('lead view'),
     });
-    const team = await this.store.subscribe({
+    const team = await this.bus.subscribe({
       name: 'leads.team-directory',
       categories: ['team'],
       handler: async (events, { tx }) => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventEnvelope, EventMetadata, LeadConverted, NewEvent, streamId } from '@crm/contracts';
-import { CommandContext } from '@crm/event-sourcing';
+import { CommandContext, storeEventBus } from '@crm/event-sourcing';
 import { opportunityStreamId } from '@crm/opportunities-domain';
 import { createPostgresEventStore, PostgresEventStore } from '@crm/postgres-event-store';
 import { createTestSchema, describeWithInfra } from '@crm/testing';
@@ -22,7 +22,7 @@ describeWithInfra(['postgres'], 'opportunities service against PostgreSQL', () =
   const context = (at: Date, expectedRevision?: number): CommandContext => ({ metadata, now: at.toISOString(), expectedRevision });
 
   const startService = async () => {
-    const started = new OpportunitiesService(store, pool, { schema, clock: () => now, staleCheckEveryMs: 0 }, stageDefaultsOnly);
+    const started = new OpportunitiesService(store, pool, { schema, clock: () => now, staleCheckEveryMs: 0 }, stageDefaultsOnly, storeEventBus(store));
     await started.onModuleInit();
     return started;
   };
@@ -128,7 +128,7 @@ describeWithInfra(['postgres'], 'opportunities service against PostgreSQL', () =
     const logged = await store.appendToStream(streamId('activity', randomUUID()), [
       { id: randomUUID(), type: 'ActivityLogged', schemaVersion: 1, occurredAt: activityAt, metadata, data: { activityId: randomUUID(), activityType: 'call', related: { type: 'opportunity', id }, summary: 'follow-up' } },
     ]);
-    await service.viewSubscription?.waitFor(logged.position, 10_000);
+    await service.activitySubscription?.waitFor(logged.position, 10_000);
     now = new Date(t0 + 22 * dayMs);
     expect(await view()).toMatchObject({ stale: false, lastActivityAt: activityAt, idleSince: activityAt });
     expect((await service.queries.list(tenantId, { stale: true })).items).toEqual([]);

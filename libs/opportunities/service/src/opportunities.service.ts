@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DealWentStale, EventEnvelope, ForecastCategory, LeadConverted, Money, parseMoney, PipelineStage } from '@crm/contracts';
-import { CommandContext, CommandRejected, EventStore, Subscription, WrongExpectedRevisionError, createCommandHandler, derivedEventId, foldEvents } from '@crm/event-sourcing';
+import { CommandContext, CommandRejected, EventBus, EventStore, Subscription, WrongExpectedRevisionError, createCommandHandler, derivedEventId, foldEvents } from '@crm/event-sourcing';
 import {
   defaultIdleDays,
   Opportunity,
@@ -17,12 +17,12 @@ import {
   pipelineStreamId,
   stageKey,
 } from '@crm/opportunities-domain';
-import { EVENT_STORE, FieldError, PG_POOL, RequestValidationFailed } from '@crm/platform';
+import { EVENT_BUS, EVENT_STORE, FieldError, PG_POOL, RequestValidationFailed } from '@crm/platform';
 import { Pool } from 'pg';
 import { opportunityView, OpportunityView } from './http/opportunity.view';
 import { opportunitiesSchemaSql, opportunityTables, OpportunityTables } from './opportunities.schema';
 import { OpportunityQueries } from './opportunity.queries';
-import { opportunityViewCategories, projectOpportunityEvents } from './opportunity-view.projection';
+import { activityCategories, projectOpportunityEvents } from './opportunity-view.projection';
 import { OPPORTUNITIES_SETTINGS, OpportunitiesSettings, WIN_PROBABILITIES, WinProbabilities } from './settings';
 
 export type DealResult = { state: Opportunity; revision: number; position: number | null };
@@ -58,6 +58,7 @@ export class OpportunitiesService implements OnModuleInit, OnModuleDestroy {
   viewSubscription?: Subscription;
   conversionSubscription?: Subscription;
   private subscriptions: Subscription[] = [];
+  activitySubscription?: Subscription;
   private staleTimer?: NodeJS.Timeout;
   private staleCheck?: Promise<number>;
 
@@ -66,6 +67,7 @@ export class OpportunitiesService implements OnModuleInit, OnModuleDestroy {
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(OPPORTUNITIES_SETTINGS) private readonly settings: OpportunitiesSettings,
     @Inject(WIN_PROBABILITIES) private readonly probabilities: WinProbabilities,
+    @Inject(EVENT_BUS) private readonly bus: EventBus,
   ) {
     this.handle = createCommandHandler(store, opportunityDecider);
     this.handlePipeline = createCommandHandler(store, pipelineDecider);
@@ -78,23 +80,34 @@ export class OpportunitiesService implements OnModuleInit, OnModuleDestroy {
     const onError = (name: string) => (error: unknown, attempt: number) => this.logger.error(`${name} failed (attempt ${attempt}): ${(error as Error).message}`);
     this.viewSubscription = await this.store.subscribe({
       name: 'opportunities.opportunity-view',
-      categories: opportunityViewCategories,
+      categories: ['opportunity'],
       handler: async (events, { tx }) => {
         if (!tx) throw new Error('the opportunity view needs a transactional subscription');
         await projectOpportunityEvents(events, tx, this.tables);
       },
       onError: onError('opportunity view'),
     });
+    // The tasks service's activities, from the bus (the store in embedded mode, Kafka otherwise).
+    this.activitySubscription = await this.bus.subscribe({
+      name: 'opportunities.activities',
+      categories: activityCategories,
+      handler: async (events, { tx }) => {
+        if (!tx) throw new Error('activity tracking needs a transactional subscription');
+        await projectOpportunityEvents(events, tx, this.tables);
+      },
+      onError: onError('activities'),
+    });
     // From the beginning: conversions made while this service was not yet running open their deals too.
-    this.conversionSubscription = await this.store.subscribe({
+    this.conversionSubscription = await this.bus.subscribe({
       name: 'opportunities.lead-conversions',
       categories: ['lead'],
+      transactional: false,
       handler: async (events) => {
         for (const event of events) if (event.type === 'LeadConverted') await this.openFromLeadConversion(event);
       },
       onError: onError('lead conversions'),
     });
-    this.subscriptions = [this.viewSubscription, this.conversionSubscription];
+    this.subscriptions = [this.viewSubscription, this.activitySubscription, this.conversionSubscription];
     if (this.settings.staleCheckEveryMs > 0) {
       this.staleTimer = setInterval(() => void this.runStaleCheck(), this.settings.staleCheckEveryMs);
       this.staleTimer.unref();
@@ -327,8 +340,7 @@ export class OpportunitiesService implements OnModuleInit, OnModuleDestroy {
   async catchUpView(timeoutMs = 10_000): Promise<void> {
     const subscription = this.viewSubscription;
     if (!subscription) return;
-    const pending = await this.store.readAll({ after: subscription.position, maxCount: 1000, categories: opportunityViewCategories });
-    if (pending.length > 0) await subscription.waitFor(pending[pending.length - 1].globalPosition, timeoutMs);
+    await subscription.waitFor(await this.store.headPosition(), timeoutMs);
   }
 
   private async amountOf(opportunityId: string, input: { amount?: string; currency?: string }, context: CommandContext): Promise<Money | undefined> {

@@ -3,8 +3,8 @@ import { SqlExecutor } from '@crm/event-sourcing';
 import { evolveOpportunity, Opportunity, OpportunityState, OpportunityStreamEvent } from '@crm/opportunities-domain';
 import { OpportunityTables } from './opportunities.schema';
 
-/** The categories the view subscription reads: deals, and the tasks service's activities. */
-export const opportunityViewCategories = ['opportunity', 'activity', 'task'] as const;
+/** The tasks service's categories whose ActivityLogged events move a deal's last activity. */
+export const activityCategories = ['activity', 'task'] as const;
 
 type Entry = { state: OpportunityState; tenantId: string; revision: number; position: number; updatedAt: string };
 

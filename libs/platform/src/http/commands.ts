@@ -1,5 +1,5 @@
-import { BadRequestException } from '@nestjs/common';
-import { CommandContext } from '@crm/event-sourcing';
+import { BadRequestException, ServiceUnavailableException } from '@nestjs/common';
+import { CommandContext, Subscription } from '@crm/event-sourcing';
 import { RequestActor } from '../auth/request-context';
 
 /** The event metadata and time of a command made over HTTP. */
@@ -42,4 +42,18 @@ export const decodeCursor = (cursor: string | undefined): unknown[] | undefined 
     // fall through
   }
   throw new BadRequestException('cursor is not one this API returned');
+};
+
+/**
+ * Read-your-writes: waits until a read model's subscription has applied `minPosition` (a position a
+ * command returned). Past the time limit the answer is 503 with Retry-After, never stale data.
+ */
+export const awaitPosition = async (subscription: Subscription | undefined, minPosition: string | number | undefined, timeoutMs = 10_000): Promise<void> => {
+  const position = typeof minPosition === 'string' ? parseMinPosition(minPosition) : minPosition;
+  if (position === undefined || !subscription) return;
+  try {
+    await subscription.waitFor(position, timeoutMs);
+  } catch {
+    throw new ServiceUnavailableException({ message: `the read model has not reached position ${position} yet; retry shortly`, retryAfterSeconds: 1, position: subscription.position });
+  }
 };

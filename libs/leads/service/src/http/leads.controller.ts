@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CommandRejected } from '@crm/event-sourcing';
-import { commandContext, CurrentActor, decodeCursor, encodeCursor, etag, RequestActor } from '@crm/platform';
+import { CurrentActor, RequestActor, awaitPosition, commandContext, decodeCursor, encodeCursor, etag } from '@crm/platform';
 import type { FastifyReply } from 'fastify';
 import { LeadResult, LeadsService } from '../leads.service';
 import { LeadQueries } from '../lead.queries';
@@ -31,7 +31,7 @@ export class LeadsController {
   @Get()
   @ApiOperation({ summary: 'List leads: filter by status, owner, source, minimum score, text; cursor-paginated' })
   async list(@Query() query: ListLeadsQuery, @CurrentActor() actor: RequestActor) {
-    if (query.minPosition) await this.leads.viewSubscription?.waitFor(Number(query.minPosition), 10_000);
+    await awaitPosition(this.leads.viewSubscription, query.minPosition);
     const page = await this.queries.list(actor.tenantId, { ...query, cursor: decodeCursor(query.cursor) });
     return { items: page.items, nextCursor: page.next ? encodeCursor(page.next) : null };
   }

@@ -2,7 +2,7 @@ import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Patch, 
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { isUuid } from '@crm/contracts';
 import { CommandRejected } from '@crm/event-sourcing';
-import { commandContext, CurrentActor, decodeCursor, encodeCursor, etag, RequestActor, RequestValidationFailed } from '@crm/platform';
+import { CurrentActor, RequestActor, RequestValidationFailed, awaitPosition, commandContext, decodeCursor, encodeCursor, etag } from '@crm/platform';
 import type { FastifyReply } from 'fastify';
 import { DealResult, OpportunitiesService } from '../opportunities.service';
 import { OpportunitySort } from '../opportunity.queries';
@@ -31,7 +31,7 @@ export class OpportunitiesController {
   @Get()
   @ApiOperation({ summary: 'List opportunities: filter by status, stage, owner, product, close dates, amount, staleness; cursor-paginated' })
   async list(@Query() query: ListOpportunitiesQuery, @CurrentActor() actor: RequestActor) {
-    if (query.minPosition) await this.opportunities.viewSubscription?.waitFor(Number(query.minPosition), 10_000);
+    await awaitPosition(this.opportunities.viewSubscription, query.minPosition);
     const sort = query.sort ?? '-createdAt';
     const page = await this.opportunities.queries.list(actor.tenantId, {
       status: query.status,

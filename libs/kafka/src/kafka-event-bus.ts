@@ -1,0 +1,169 @@
+import { categoryOf, deadLetterTopic, EventEnvelope, StreamCategory, Topic, topicForCategory } from '@crm/contracts';
+import { BusSubscriptionOptions, EventBus, Subscription } from '@crm/event-sourcing';
+import { Kafka, KafkaMessage } from 'kafkajs';
+import type { Pool, PoolClient } from 'pg';
+import { fromKafkaMessage } from './event-codec';
+import { ensureTopics } from './kafka-client';
+
+export type KafkaEventBusOptions = {
+  kafka: Kafka;
+  /** The consuming service's database: the inbox of applied event ids lives there. */
+  pool: Pool;
+  /** Attempts per message before it goes to the dead-letter topic. */
+  maxAttempts?: number;
+  backoffMs?: number;
+  partitions?: number;
+  /** Prepended to topic names (test isolation, shared clusters). */
+  topicPrefix?: string;
+  log?: (line: string) => void;
+};
+
+/** Counts a process exposes as metrics (see issue 10): dead-lettered and skipped messages. */
+export type BusCounters = { deadLettered: number; skipped: number; applied: number; duplicates: number };
+
+export type KafkaEventBus = EventBus & { readonly counters: BusCounters; close: () => Promise<void> };
+
+const inboxSql = `
+CREATE SCHEMA IF NOT EXISTS event_bus;
+CREATE TABLE IF NOT EXISTS event_bus.inbox (
+  consumer text NOT NULL,
+  event_id uuid NOT NULL,
+  applied_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (consumer, event_id)
+);`;
+
+/**
+ * Consumes other contexts' events from Kafka, one consumer group per subscription name. Each
+ * message is applied in a database transaction that also records its event id in an inbox, so a
+ * redelivery (rebalance, crash before the offset commit) changes nothing. A message that keeps
+ * failing is retried with backoff a bounded number of times, then parked on `<topic>.dlq` with the
+ * error, and the consumer moves on. Unknown types and newer versions are skipped with a log line.
+ */
+export const createKafkaEventBus = async (options: KafkaEventBusOptions): Promise<KafkaEventBus> => {
+  const log = options.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
+  const maxAttempts = options.maxAttempts ?? 5;
+  const backoffMs = options.backoffMs ?? 200;
+  const counters: BusCounters = { deadLettered: 0, skipped: 0, applied: 0, duplicates: 0 };
+  await options.pool.query(inboxSql);
+  const dlqProducer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  await dlqProducer.connect();
+  const subscriptions: Subscription[] = [];
+
+  const applyOnce = async (consumer: string, event: EventEnvelope, handler: BusSubscriptionOptions['handler'], transactional: boolean) => {
+    if (!transactional) {
+      // Idempotent appends only (deterministic event ids): nothing to record, no transaction to hold.
+      await handler([event], { subscriptionName: consumer });
+      counters.applied++;
+      return;
+    }
+    const client: PoolClient = await options.pool.connect();
+    let broken = false;
+    const onError = () => (broken = true);
+    client.on('error', onError);
+    try {
+      await client.query('BEGIN');
+      const recorded = await client.query('INSERT INTO event_bus.inbox (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [consumer, event.id]);
+      if (recorded.rowCount === 0) {
+        await client.query('ROLLBACK');
+        counters.duplicates++;
+        return;
+      }
+      await handler([event], { subscriptionName: consumer, tx: client });
+      await client.query('COMMIT');
+      counters.applied++;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => (broken = true));
+      throw error;
+    } finally {
+      client.off('error', onError);
+      client.release(broken);
+    }
+  };
+
+  const deadLetter = async (topic: string, message: KafkaMessage, error: unknown) => {
+    await dlqProducer.send({
+      topic: deadLetterTopic(topic as Topic),
+      acks: -1,
+      messages: [
+        {
+          key: message.key,
+          value: message.value,
+          headers: { ...message.headers, 'crm-error': String((error as Error)?.message ?? error).slice(0, 1000), 'crm-original-offset': message.offset },
+        },
+      ],
+    });
+    counters.deadLettered++;
+  };
+
+  return {
+    counters,
+    subscribe: async (subscription) => {
+      const topics = [...new Set(subscription.categories.map((category) => `${options.topicPrefix ?? ''}${topicForCategory(category as StreamCategory)}`))];
+      const admin = options.kafka.admin();
+      await admin.connect();
+      try {
+        await ensureTopics(admin, [
+          ...topics.map((topic) => ({ topic, numPartitions: options.partitions ?? 6 })),
+          ...topics.map((topic) => ({ topic: deadLetterTopic(topic as Topic), numPartitions: 1 })),
+        ]);
+      } finally {
+        await admin.disconnect();
+      }
+      const consumer = options.kafka.consumer({ groupId: `${options.topicPrefix ?? ''}${subscription.name}`, sessionTimeout: 30_000, heartbeatInterval: 3_000, allowAutoTopicCreation: false });
+      await consumer.connect();
+      await consumer.subscribe({ topics, fromBeginning: true });
+      let lastPosition = 0;
+      await consumer.run({
+        autoCommit: true,
+        eachMessage: async ({ topic, message, heartbeat }) => {
+          const decoded = fromKafkaMessage(message);
+          if (decoded.kind === 'skip') {
+            counters.skipped++;
+            log(`${subscription.name}: skipped ${topic}@${message.offset}: ${decoded.reason}`);
+            return;
+          }
+          const { event } = decoded;
+          if (!subscription.categories.includes(categoryOf(event.streamId))) return;
+          // KafkaJS sends no heartbeats while a handler runs: keep the membership alive.
+          const beat = setInterval(() => void heartbeat().catch(() => undefined), 3_000);
+          try {
+            for (let attempt = 1; ; attempt++) {
+              try {
+                await applyOnce(subscription.name, event, subscription.handler, subscription.transactional !== false);
+                lastPosition = Math.max(lastPosition, event.globalPosition);
+                return;
+              } catch (error) {
+                subscription.onError?.(error, attempt);
+                if (attempt >= maxAttempts) {
+                  log(`${subscription.name}: ${event.type} ${event.id} failed ${attempt} times, sent to ${deadLetterTopic(topic as Topic)}: ${(error as Error).message}`);
+                  await deadLetter(topic, message, error);
+                  return;
+                }
+                await new Promise((resolve) => setTimeout(resolve, backoffMs * 2 ** (attempt - 1)));
+              }
+            }
+          } finally {
+            clearInterval(beat);
+          }
+        },
+      });
+      const handle: Subscription = {
+        name: subscription.name,
+        get position() {
+          return lastPosition;
+        },
+        // Positions of other services' stores are not comparable with this one's: no waiting on them.
+        waitFor: () => Promise.reject(new Error('waitFor is not available on a Kafka subscription')),
+        stop: async () => {
+          await consumer.disconnect();
+        },
+      };
+      subscriptions.push(handle);
+      return handle;
+    },
+    close: async () => {
+      await Promise.all(subscriptions.map((subscription) => subscription.stop()));
+      await dlqProducer.disconnect();
+    },
+  };
+};
