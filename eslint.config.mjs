@@ -51,6 +51,6 @@ export default [
       '@nx/enforce-module-boundaries': boundaries([]),
     },
   },
-  // Tests may use the shared test support (contract suites, infrastructure helpers).
-  { files: testFiles, rules: { '@nx/enforce-module-boundaries': boundaries(['type:testing']) } },
+  // Tests may use the shared test support and compose real adapters (e.g. a relay over the PostgreSQL store).
+  { files: testFiles, rules: { '@nx/enforce-module-boundaries': boundaries(['type:testing', 'type:adapter']) } },
 ];

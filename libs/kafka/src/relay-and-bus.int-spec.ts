@@ -45,21 +45,22 @@ describeWithInfra(['postgres', 'kafka'], 'relay and Kafka event bus', () => {
     const streams = Array.from({ length: 10 }, () => streamId('lead', randomUUID()));
     for (let i = 0; i < 200; i++) await store.appendToStream(streams[i % 10], [testEvent('LeadUpdated', { i })]);
     relay = await startRelay({ store, kafka, service: `${prefix}leads`, categories: ['lead', 'scoring'], topicPrefix: prefix, partitions: 3 });
-    bus = await createKafkaEventBus({ kafka, pool, topicPrefix: prefix, partitions: 3, log: () => undefined });
-    await bus.subscribe({
+    const consuming = await createKafkaEventBus({ kafka, pool, topicPrefix: prefix, partitions: 3, log: () => undefined });
+    bus = consuming;
+    await consuming.subscribe({
       name: `${prefix}consumer`,
       categories: ['lead'],
       handler: async (events, { tx }) => {
         for (const event of events) await tx?.query(`INSERT INTO "${schema}".applied (event_id, stream_id, revision) VALUES ($1, $2, $3)`, [event.id, event.streamId, event.revision]);
       },
     });
-    await waitUntil(() => bus!.counters.applied >= 200, 60_000);
+    await waitUntil(() => consuming.counters.applied >= 200, 60_000);
 
     // A crash between publishing and checkpointing: the relay starts over and publishes again.
     await relay.stop();
     await pool.query(`UPDATE "${schema}".subscription_checkpoints SET position = 0 WHERE name = $1`, [`relay.${prefix}leads`]);
     relay = await startRelay({ store, kafka, service: `${prefix}leads`, categories: ['lead'], topicPrefix: prefix, partitions: 3 });
-    await waitUntil(() => bus!.counters.duplicates >= 200, 60_000);
+    await waitUntil(() => consuming.counters.duplicates >= 200, 60_000);
 
     const rows = await applied();
     expect(rows).toHaveLength(200);
@@ -75,8 +76,9 @@ describeWithInfra(['postgres', 'kafka'], 'relay and Kafka event bus', () => {
     await store.appendToStream(stream, [testEvent('LeadCaptured', { n: 1 }), poison, testEvent('LeadUpdated', { n: 3 })]);
     relay = await startRelay({ store, kafka, service: `${prefix}leads`, categories: ['lead'], topicPrefix: prefix, partitions: 3 });
     const attempts: number[] = [];
-    bus = await createKafkaEventBus({ kafka, pool, topicPrefix: prefix, partitions: 3, maxAttempts: 3, backoffMs: 20, log: () => undefined });
-    await bus.subscribe({
+    const consuming = await createKafkaEventBus({ kafka, pool, topicPrefix: prefix, partitions: 3, maxAttempts: 3, backoffMs: 20, log: () => undefined });
+    bus = consuming;
+    await consuming.subscribe({
       name: `${prefix}consumer`,
       categories: ['lead'],
       onError: (_error, attempt) => attempts.push(attempt),
@@ -98,7 +100,7 @@ describeWithInfra(['postgres', 'kafka'], 'relay and Kafka event bus', () => {
       ],
     });
     await producer.disconnect();
-    await waitUntil(() => bus!.counters.applied >= 2 && bus!.counters.deadLettered === 1 && bus!.counters.skipped === 2, 60_000);
+    await waitUntil(() => consuming.counters.applied >= 2 && consuming.counters.deadLettered === 1 && consuming.counters.skipped === 2, 60_000);
     expect(attempts).toEqual([1, 2, 3]);
     expect((await applied()).map((row) => row.revision)).toEqual([0, 2]);
 
