@@ -1,7 +1,8 @@
 import { EventEnvelope, NewEvent, categoryOf } from '@crm/contracts';
 import { DuplicateEventIdError, WrongExpectedRevisionError } from './errors';
-import { AppendResult, EventStore, ExpectedRevision, Subscription, SubscriptionOptions } from './event-store';
+import { AppendResult, EventStore, ExpectedRevision, SubscriptionOptions } from './event-store';
 import { startPollingSubscription } from './polling-subscription';
+import { createSubscriptionRegistry } from './subscription-registry';
 import { UpcastFn } from './upcasting';
 
 /**
@@ -13,8 +14,7 @@ export const createInMemoryEventStore = (options: { upcast?: UpcastFn; now?: () 
   const streams = new Map<string, EventEnvelope[]>();
   const byId = new Map<string, EventEnvelope>();
   const checkpoints = new Map<string, number>();
-  const listeners = new Set<() => void>();
-  const subscriptions = new Set<Subscription>();
+  const registry = createSubscriptionRegistry();
   const upcast = options.upcast ?? ((event: EventEnvelope) => event);
   const now = options.now ?? (() => new Date());
 
@@ -56,7 +56,7 @@ export const createInMemoryEventStore = (options: { upcast?: UpcastFn; now?: () 
         byId.set(event.id, event);
       }
       streams.set(streamId, stream);
-      for (const listener of listeners) listener();
+      registry.wake();
       return { nextRevision: stream.length - 1, position: appended[appended.length - 1].globalPosition, events: appended.map(upcast) };
     },
     readStream: async (streamId, { fromRevision = 0, maxCount = Number.MAX_SAFE_INTEGER } = {}) => {
@@ -83,25 +83,14 @@ export const createInMemoryEventStore = (options: { upcast?: UpcastFn; now?: () 
             checkpoints.set(subscription.name, last);
             return last;
           },
-          waitForChange: (timeoutMs) =>
-            new Promise<void>((resolve) => {
-              const done = () => {
-                clearTimeout(timer);
-                listeners.delete(done);
-                resolve();
-              };
-              const timer = setTimeout(done, timeoutMs);
-              listeners.add(done);
-            }),
+          waitForChange: registry.waitForChange,
         },
         { name: subscription.name, startAfter: start, batchSize: subscription.batchSize ?? 100, idlePollMs: 1000, onError: subscription.onError },
       );
-      subscriptions.add(handle);
-      return handle;
+      return registry.track(handle);
     },
     close: async () => {
-      await Promise.all([...subscriptions].map((subscription) => subscription.stop()));
-      subscriptions.clear();
+      await registry.stopAll();
     },
   };
   return store;

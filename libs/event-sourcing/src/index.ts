@@ -8,3 +8,4 @@ export * from './in-memory-event-store';
 export * from './polling-subscription';
 export * from './event-ids';
 export * from './event-bus';
+export * from './subscription-registry';

@@ -6,11 +6,11 @@ import {
   EventStore,
   ExpectedRevision,
   ReadAllOptions,
-  Subscription,
   SubscriptionOptions,
   UpcastFn,
   WrongExpectedRevisionError,
   startPollingSubscription,
+  createSubscriptionRegistry,
 } from '@crm/event-sourcing';
 import {
   ANY,
@@ -90,8 +90,7 @@ export const createKurrentDbEventStore = (options: KurrentDbEventStoreOptions): 
   }
   const upcast = options.upcast ?? ((event: EventEnvelope) => event);
   const idlePollMs = options.idlePollMs ?? 250;
-  const localWakeups = new Set<() => void>();
-  const subscriptions = new Set<Subscription>();
+  const registry = createSubscriptionRegistry();
 
   const toKurrentName = (streamId: string): string => {
     if (streamId === '' || streamId.startsWith('$') || streamId.startsWith(`${checkpointCategory}-`)) {
@@ -327,7 +326,7 @@ export const createKurrentDbEventStore = (options: KurrentDbEventStoreOptions): 
         throw new Error(`append to ${streamId} succeeded at revision ${appended.nextExpectedRevision}, but its events cannot be read back`);
       }
       const envelopes = stored.map((event) => toEnvelope(event, streamId));
-      for (const wake of localWakeups) wake();
+      registry.wake();
       return { nextRevision: Number(appended.nextExpectedRevision), position: envelopes[envelopes.length - 1].globalPosition, events: envelopes };
     },
 
@@ -401,16 +400,7 @@ export const createKurrentDbEventStore = (options: KurrentDbEventStoreOptions): 
             if (await writeCheckpoint(last, current)) return last;
             return (await readCheckpoint())?.position ?? 0;
           },
-          waitForChange: (timeoutMs) =>
-            new Promise<void>((resolve) => {
-              const done = () => {
-                clearTimeout(timer);
-                localWakeups.delete(done);
-                resolve();
-              };
-              const timer = setTimeout(done, timeoutMs);
-              localWakeups.add(done);
-            }),
+          waitForChange: registry.waitForChange,
         },
         {
           name: subscription.name,
@@ -422,18 +412,11 @@ export const createKurrentDbEventStore = (options: KurrentDbEventStoreOptions): 
           onError: subscription.onError,
         },
       );
-      subscriptions.add(handle);
-      const stop = handle.stop;
-      return Object.assign(handle, {
-        stop: async () => {
-          subscriptions.delete(handle);
-          await stop();
-        },
-      });
+      return registry.track(handle);
     },
 
     close: async () => {
-      await Promise.all([...subscriptions].map((subscription) => subscription.stop()));
+      await registry.stopAll();
       if (ownsClient) await client.dispose();
     },
   };

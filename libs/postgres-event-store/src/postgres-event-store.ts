@@ -5,11 +5,11 @@ import {
   EventStore,
   ExpectedRevision,
   ReadAllOptions,
-  Subscription,
   SubscriptionOptions,
   UpcastFn,
   WrongExpectedRevisionError,
   startPollingSubscription,
+  createSubscriptionRegistry,
 } from '@crm/event-sourcing';
 import type { Pool, PoolClient } from 'pg';
 import { quoteIdent, schemaSql } from './schema';
@@ -53,8 +53,7 @@ export const createPostgresEventStore = (options: PostgresEventStoreOptions): Po
   const s = quoteIdent(schemaName);
   const upcast = options.upcast ?? ((event: EventEnvelope) => event);
   const idlePollMs = options.idlePollMs ?? 250;
-  const localWakeups = new Set<() => void>();
-  const subscriptions = new Set<Subscription>();
+  const registry = createSubscriptionRegistry();
 
   const toEnvelope = (row: EventRow): EventEnvelope =>
     upcast({
@@ -114,7 +113,7 @@ export const createPostgresEventStore = (options: PostgresEventStoreOptions): Po
       });
     });
     const last = stored[stored.length - 1];
-    for (const wake of localWakeups) wake();
+    registry.wake();
     return { nextRevision: last.revision, position: last.globalPosition, events: stored };
   };
 
@@ -189,16 +188,7 @@ export const createPostgresEventStore = (options: PostgresEventStoreOptions): Po
           headPosition: subscription.categories ? () => store.headPosition() : undefined,
           deliver: (events, from) =>
             subscription.transactional === false ? deliverThenCheckpoint(pool, s, subscription, events, from) : deliverInTransaction(pool, s, subscription, events, from),
-          waitForChange: (timeoutMs) =>
-            new Promise<void>((resolve) => {
-              const done = () => {
-                clearTimeout(timer);
-                localWakeups.delete(done);
-                resolve();
-              };
-              const timer = setTimeout(done, timeoutMs);
-              localWakeups.add(done);
-            }),
+          waitForChange: registry.waitForChange,
         },
         {
           name: subscription.name,
@@ -209,18 +199,11 @@ export const createPostgresEventStore = (options: PostgresEventStoreOptions): Po
           onError: subscription.onError,
         },
       );
-      subscriptions.add(handle);
-      const stop = handle.stop;
-      return Object.assign(handle, {
-        stop: async () => {
-          subscriptions.delete(handle);
-          await stop();
-        },
-      });
+      return registry.track(handle);
     },
 
     close: async () => {
-      await Promise.all([...subscriptions].map((subscription) => subscription.stop()));
+      await registry.stopAll();
     },
   };
   return store;

@@ -1,4 +1,5 @@
 import { BadRequestException, ServiceUnavailableException } from '@nestjs/common';
+import { EventEnvelope } from '@crm/contracts';
 import { CommandContext, Subscription } from '@crm/event-sourcing';
 import { RequestActor } from '../auth/request-context';
 
@@ -57,3 +58,18 @@ export const awaitPosition = async (subscription: Subscription | undefined, minP
     throw new ServiceUnavailableException({ message: `the read model has not reached position ${position} yet; retry shortly`, retryAfterSeconds: 1, position: subscription.position });
   }
 };
+
+/** One entry of a record's history (`GET …/{id}/history`): who did what, when, and what it said. */
+export const historyEntry = (event: EventEnvelope) => ({
+  eventId: event.id,
+  type: event.type,
+  schemaVersion: event.schemaVersion,
+  revision: event.revision,
+  position: event.globalPosition,
+  occurredAt: event.occurredAt,
+  recordedAt: event.recordedAt,
+  actor: event.metadata.actor,
+  correlationId: event.metadata.correlationId,
+  causationId: event.metadata.causationId,
+  data: event.data,
+});

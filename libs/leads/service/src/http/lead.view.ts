@@ -1,4 +1,4 @@
-import { EventEnvelope, formatMoney } from '@crm/contracts';
+import { formatMoney } from '@crm/contracts';
 import { OpenLead } from '@crm/leads-domain';
 
 /** The API's representation of a lead. */
@@ -31,18 +31,4 @@ export const leadView = (lead: OpenLead, revision: number) => ({
   disqualificationReason: lead.disqualificationReason ?? null,
   capturedAt: lead.capturedAt,
   revision,
-});
-
-export const historyEntry = (event: EventEnvelope) => ({
-  eventId: event.id,
-  type: event.type,
-  schemaVersion: event.schemaVersion,
-  revision: event.revision,
-  position: event.globalPosition,
-  occurredAt: event.occurredAt,
-  recordedAt: event.recordedAt,
-  actor: event.metadata.actor,
-  correlationId: event.metadata.correlationId,
-  causationId: event.metadata.causationId,
-  data: event.data,
 });

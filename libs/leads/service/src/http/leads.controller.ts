@@ -1,12 +1,12 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CommandRejected } from '@crm/event-sourcing';
-import { CurrentActor, RequestActor, awaitPosition, commandContext, decodeCursor, encodeCursor, etag } from '@crm/platform';
+import { CurrentActor, RequestActor, awaitPosition, commandContext, decodeCursor, encodeCursor, etag, historyEntry } from '@crm/platform';
 import type { FastifyReply } from 'fastify';
 import { LeadResult, LeadsService } from '../leads.service';
 import { LeadQueries } from '../lead.queries';
 import { AssignLeadDto, CaptureLeadDto, CaptureQuery, ConvertLeadDto, DisqualifyLeadDto, ListLeadsQuery, MergeLeadDto, RecordEngagementDto, UpdateLeadDto } from './lead.dto';
-import { historyEntry, leadView } from './lead.view';
+import { leadView } from './lead.view';
 
 const uuid = new ParseUUIDPipe({ exceptionFactory: () => new CommandRejected('not_found', 'lead-not-found', 'no such lead') });
 

@@ -2,12 +2,11 @@ import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Patch, 
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { isUuid } from '@crm/contracts';
 import { CommandRejected } from '@crm/event-sourcing';
-import { CurrentActor, RequestActor, RequestValidationFailed, awaitPosition, commandContext, decodeCursor, encodeCursor, etag } from '@crm/platform';
+import { CurrentActor, RequestActor, RequestValidationFailed, awaitPosition, commandContext, decodeCursor, encodeCursor, etag, historyEntry } from '@crm/platform';
 import type { FastifyReply } from 'fastify';
 import { DealResult, OpportunitiesService } from '../opportunities.service';
 import { OpportunitySort } from '../opportunity.queries';
 import { ChangeStageDto, ListOpportunitiesQuery, LoseOpportunityDto, OpenOpportunityDto, UpdateOpportunityDto, WinOpportunityDto } from './opportunity.dto';
-import { historyEntry } from './opportunity.view';
 
 const uuidPipe = new ParseUUIDPipe({ exceptionFactory: () => new CommandRejected('not_found', 'opportunity-not-found', 'no such opportunity') });
 // Stream ids are lowercase: an id in capitals names the same deal.

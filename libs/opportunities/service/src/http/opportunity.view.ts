@@ -1,4 +1,4 @@
-import { EventEnvelope, formatMoney, PipelineStage } from '@crm/contracts';
+import { formatMoney, PipelineStage } from '@crm/contracts';
 import { dealTiming, forecastCategoryOf, LearnedProbability, Opportunity, pipelineOutcomes, PipelineState, winProbability } from '@crm/opportunities-domain';
 
 export type ViewContext = { pipeline: readonly PipelineStage[]; now: string; lastActivityAt?: string; learned?: LearnedProbability };
@@ -49,18 +49,4 @@ export const pipelineView = (state: PipelineState, revision: number) => ({
   /** `default` until the tenant defines its own stages. */
   source: state.defined ? 'defined' : 'default',
   revision,
-});
-
-export const historyEntry = (event: EventEnvelope) => ({
-  eventId: event.id,
-  type: event.type,
-  schemaVersion: event.schemaVersion,
-  revision: event.revision,
-  position: event.globalPosition,
-  occurredAt: event.occurredAt,
-  recordedAt: event.recordedAt,
-  actor: event.metadata.actor,
-  correlationId: event.metadata.correlationId,
-  causationId: event.metadata.causationId,
-  data: event.data,
 });
