@@ -75,6 +75,15 @@ describe('leads over HTTP (embedded app)', () => {
     expect(converted.status).toBe(201);
     const { opportunityId } = converted.body as { opportunityId: string };
     expect(opportunityId).toMatch(/^[0-9a-f-]{36}$/);
+    // The opportunities service opens the deal from LeadConverted within 5 s.
+    const deadline = Date.now() + 5_000;
+    let deal = await app.request('GET', `/opportunities/${opportunityId}`);
+    while (deal.status !== 200 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      deal = await app.request('GET', `/opportunities/${opportunityId}`);
+    }
+    expect(deal.status).toBe(200);
+    expect(deal.body).toMatchObject({ id: opportunityId, accountName: 'Analytical Engines', ownerId: 'rep-7', amount: '48000.00', currency: 'EUR' });
 
     const history = await app.request('GET', `/leads/${lead.id}/history`);
     const events = (history.body as { events: Array<{ type: string; actor: { id: string; role: string }; data: Record<string, unknown>; occurredAt: string; recordedAt: string }> }).events;
@@ -118,6 +127,16 @@ describe('leads over HTTP (embedded app)', () => {
     const theirList = await app.request('GET', '/leads', undefined, { authorization: `Bearer ${otherTenant}` });
     expect((theirList.body as { items: Lead[] }).items).toEqual([]);
     expect((await app.request('GET', '/leads', undefined, { authorization: 'Bearer nope' })).status).toBe(401);
+
+    // Backdating a capture is for imports: admin and integration only.
+    const rep = tokenFor(app, { sub: 'rep-1', tenant: 'default', roles: ['rep'] });
+    const backdated = { name: 'Old Import', email: 'old-import@example.com', source: 'partner', occurredAt: '2025-01-15T10:00:00Z' };
+    const refused = await app.request('POST', '/leads', backdated, { authorization: `Bearer ${rep}` });
+    expect(refused.status).toBe(403);
+    const integration = tokenFor(app, { sub: 'importer', tenant: 'default', roles: ['integration'] });
+    const imported = await app.request('POST', '/leads', backdated, { authorization: `Bearer ${integration}` });
+    expect(imported.status).toBe(201);
+    expect(imported.body).toMatchObject({ capturedAt: '2025-01-15T10:00:00.000Z' });
   });
 
   it('pages through leads with a cursor, in order, without repeats', async () => {

@@ -1,6 +1,7 @@
 import { createParamDecorator, ExecutionContext, SetMetadata } from '@nestjs/common';
 import { ActorRole } from '@crm/contracts';
 import { randomUUID } from 'node:crypto';
+import { CommandRejected } from '@crm/event-sourcing';
 
 /** Who is asking, resolved from the bearer token by the auth guard. */
 export type RequestActor = {
@@ -33,4 +34,12 @@ export const actorFromClaims = (claims: { sub: string; tenant: string; roles: st
   if (!role) throw new Error('no known role');
   const correlationId = correlationHeader && /^[\w.:-]{1,128}$/.test(correlationHeader) ? correlationHeader : randomUUID();
   return { tenantId: claims.tenant, userId: claims.sub, roles, role, correlationId };
+};
+
+/** Backdating a record's creation (`occurredAt` on imports) is for admins and integrations only: 403 otherwise. */
+export const assertMayBackdate = (actor: RequestActor, occurredAt: string | undefined): void => {
+  if (occurredAt === undefined) return;
+  if (!actor.roles.some((role) => role === 'admin' || role === 'integration')) {
+    throw new CommandRejected('forbidden', 'backdating-not-allowed', 'only the admin and integration roles may set occurredAt', { field: 'occurredAt' });
+  }
 };

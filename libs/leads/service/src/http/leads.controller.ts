@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CommandRejected } from '@crm/event-sourcing';
-import { CurrentActor, RequestActor, awaitPosition, commandContext, decodeCursor, encodeCursor, etag, historyEntry } from '@crm/platform';
+import { CurrentActor, RequestActor, assertMayBackdate, awaitPosition, commandContext, decodeCursor, encodeCursor, etag, historyEntry } from '@crm/platform';
 import type { FastifyReply } from 'fastify';
 import { LeadResult, LeadsService } from '../leads.service';
 import { LeadQueries } from '../lead.queries';
@@ -23,6 +23,7 @@ export class LeadsController {
   @HttpCode(201)
   @ApiOperation({ summary: 'Capture a lead (409 on a duplicate e-mail or phone unless allowDuplicate=true)' })
   async capture(@Body() dto: CaptureLeadDto, @Query() query: CaptureQuery, @CurrentActor() actor: RequestActor, @Res({ passthrough: true }) reply: FastifyReply) {
+    assertMayBackdate(actor, dto.occurredAt);
     const result = await this.leads.capture(dto, commandContext(actor), query.allowDuplicate === 'true');
     reply.header('location', `/leads/${result.leadId}`);
     return respond(reply, result);
