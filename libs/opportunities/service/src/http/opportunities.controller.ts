@@ -2,7 +2,7 @@ import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Patch, 
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { isUuid } from '@crm/contracts';
 import { CommandRejected } from '@crm/event-sourcing';
-import { CurrentActor, RequestActor, RequestValidationFailed, awaitPosition, commandContext, decodeCursor, encodeCursor, etag, historyEntry } from '@crm/platform';
+import { CurrentActor, RequestActor, RequestValidationFailed, assertMayBackdate, awaitPosition, commandContext, decodeCursor, encodeCursor, etag, historyEntry } from '@crm/platform';
 import type { FastifyReply } from 'fastify';
 import { DealResult, OpportunitiesService } from '../opportunities.service';
 import { OpportunitySort } from '../opportunity.queries';
@@ -22,6 +22,7 @@ export class OpportunitiesController {
   @HttpCode(201)
   @ApiOperation({ summary: 'Open an opportunity in the given stage, or the pipeline’s first' })
   async open(@Body() dto: OpenOpportunityDto, @CurrentActor() actor: RequestActor, @Res({ passthrough: true }) reply: FastifyReply) {
+    assertMayBackdate(actor, dto.occurredAt);
     const result = await this.opportunities.open(dto, commandContext(actor));
     reply.header('location', `/opportunities/${result.opportunityId}`);
     return this.respond(reply, actor, result);
