@@ -44,6 +44,7 @@ export const eventCatalogue: Catalogue = {
   TaskCancelled: { topic: topics.tasks, version: 1 },
   TaskBecameOverdue: { topic: topics.tasks, version: 1 },
   ActivityLogged: { topic: topics.tasks, version: 1 },
+  AutomationRulesDefined: { topic: topics.tasks, version: 1 },
   MarketingCostRecorded: { topic: topics.analytics, version: 1 },
   TargetSet: { topic: topics.analytics, version: 1 },
 };

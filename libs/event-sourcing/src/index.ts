@@ -9,3 +9,4 @@ export * from './polling-subscription';
 export * from './event-ids';
 export * from './event-bus';
 export * from './subscription-registry';
+export * from './same-value';

@@ -56,8 +56,13 @@ export const startPollingSubscription = (source: PollingSource, options: Polling
         const head = source.headPosition ? await source.headPosition() : undefined;
         const batch = await source.readBatch(position, options.batchSize);
         if (stopped) break;
-        if (batch.length > 0) position = await source.deliver(batch, position);
-        if (head !== undefined && batch.length < options.batchSize && head > position) position = head;
+        let caughtUp = batch.length < options.batchSize;
+        if (batch.length > 0) {
+          position = await source.deliver(batch, position);
+          // Another instance handled part of the batch: re-read from its checkpoint, never jump.
+          if (position < batch[batch.length - 1].globalPosition) caughtUp = false;
+        }
+        if (head !== undefined && caughtUp && head > position) position = head;
         failures = 0;
         settleWaiters();
         if (batch.length === 0) await source.waitForChange(options.idlePollMs);

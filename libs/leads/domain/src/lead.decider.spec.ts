@@ -214,3 +214,13 @@ describe('lead decider', () => {
     });
   });
 });
+
+describe('lead decider, stored shapes', () => {
+  it('sees no change in attributes that come back from storage with their keys reordered', () => {
+    const stored: LeadEvent = { type: 'LeadCaptured', data: { leadId, name: 'x', email: 'x@example.com', source: 'web', attributes: { seats: 40, plan: 'team' } } };
+    deciderSpec(leadDecider)
+      .given([stored])
+      .when({ type: 'UpdateLead', changes: { attributes: { plan: 'team', seats: 40 } }, occurredAt: at, scorer })
+      .thenNothing();
+  });
+});

@@ -6,7 +6,7 @@ import {
   LeadStatus,
   Money,
 } from '@crm/contracts';
-import { CommandRejected, Decider } from '@crm/event-sourcing';
+import { CommandRejected, Decider, sameValue } from '@crm/event-sourcing';
 import { EngagementRecord } from './scoring';
 
 export type LeadScore = {
@@ -109,7 +109,6 @@ const scoreChanged = (before: LeadScore | undefined, after: LeadScore): boolean 
 const scored = (leadId: string, before: LeadScore | undefined, after: LeadScore): LeadEvent[] =>
   scoreChanged(before, after) ? [{ type: 'LeadScored', data: { leadId, ...after } }] : [];
 
-const sameValue = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 export const decideLead = (command: LeadCommand, state: LeadState): LeadEvent[] => {
   if (command.type === 'CaptureLead') {

@@ -1,5 +1,5 @@
 import { DealWentStale, ForecastCategory, Money, OpportunityEvent, OpportunityStatus, PipelineStage, PipelineStagesDefined } from '@crm/contracts';
-import { CommandRejected, Decider } from '@crm/event-sourcing';
+import { CommandRejected, Decider, sameValue } from '@crm/event-sourcing';
 import { findStage } from './pipeline';
 
 /** The events of one `opportunity-…` stream (the pipeline's definitions live in their own stream). */
@@ -101,7 +101,6 @@ const notBeforeLastChange = (state: Opportunity, occurredAt: string): void => {
   }
 };
 
-const sameValue = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
 /** Where a deal's current idle period began: its last stage change or logged activity. */
 export const idleSinceOf = (state: Opportunity, lastActivityAt?: string): string => later(state.stageEnteredAt, lastActivityAt);

@@ -1,1 +1,3 @@
 export * from './tasks.module';
+export * from './tasks.service';
+export * from './tasks.options';
