@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { PG_POOL } from '@crm/platform';
+import { PG_POOL, sqlConditions } from '@crm/platform';
 import { LeadState, OpenLead } from '@crm/leads-domain';
 import { Pool } from 'pg';
 import { leadView } from './http/lead.view';
@@ -31,12 +31,8 @@ export class LeadQueries {
     const descending = sort.startsWith('-');
     const { column, type } = sortColumns[sort.replace(/^-/, '')];
     const limit = options.limit ?? 25;
-    const where = ['tenant_id = $1', 'merged_into IS NULL'];
-    const params: unknown[] = [tenantId];
-    const add = (clause: (placeholder: string) => string, value: unknown) => {
-      params.push(value);
-      where.push(clause(`$${params.length}`));
-    };
+    const { where, params, add } = sqlConditions((p) => `tenant_id = ${p}`, tenantId);
+    where.push('merged_into IS NULL');
     if (options.status) add((p) => `status = ${p}`, options.status);
     if (options.ownerId) add((p) => `owner_id = ${p}`, options.ownerId);
     if (options.source) add((p) => `source = ${p}`, options.source);

@@ -1,3 +1,4 @@
+import { sqlConditions } from '@crm/platform';
 import { OpportunityStatus } from '@crm/contracts';
 import { Opportunity } from '@crm/opportunities-domain';
 import { Pool } from 'pg';
@@ -48,12 +49,7 @@ export class OpportunityQueries {
     const descending = sort.startsWith('-');
     const { column, type } = sortColumns[sort.replace(/^-/, '')];
     const limit = options.limit ?? 25;
-    const where = ['tenant_id = $1'];
-    const params: unknown[] = [tenantId];
-    const add = (clause: (placeholder: string) => string, value: unknown) => {
-      params.push(value);
-      where.push(clause(`$${params.length}`));
-    };
+    const { where, params, add } = sqlConditions((p) => `tenant_id = ${p}`, tenantId);
     if (options.status) add((p) => `status = ${p}`, options.status);
     if (options.stage) add((p) => `lower(stage) = lower(${p})`, options.stage.trim());
     if (options.ownerId) add((p) => `owner_id = ${p}`, options.ownerId);

@@ -1,2 +1,3 @@
 export * from './commands';
 export * from './validators';
+export * from './sql-conditions';

@@ -1,3 +1,4 @@
+import { sqlConditions } from '@crm/platform';
 import { ActivityType, RelatedRecord, TaskStatus, TeamRole } from '@crm/contracts';
 import { Activity, Task } from '@crm/tasks-domain';
 import { Pool } from 'pg';
@@ -51,12 +52,7 @@ export class TaskQueries {
   /** Tasks by due date (soonest first), then id. */
   async tasks(tenantId: string, options: TaskListOptions, now: string): Promise<Page<{ state: Task; revision: number }>> {
     const limit = options.limit ?? 25;
-    const where = ['tenant_id = $1'];
-    const params: unknown[] = [tenantId];
-    const add = (clause: (placeholder: string) => string, value: unknown) => {
-      params.push(value);
-      where.push(clause(`$${params.length}`));
-    };
+    const { where, params, add } = sqlConditions((p) => `tenant_id = ${p}`, tenantId);
     if (options.assigneeId) add((p) => `assignee_id = ${p}`, options.assigneeId);
     if (options.status) add((p) => `status = ${p}`, options.status);
     if (options.overdue !== undefined) add((p) => `${options.overdue ? '' : 'NOT '}(status = 'open' AND due_at < ${p}::timestamptz)`, now);
@@ -86,8 +82,7 @@ export class TaskQueries {
   /** The communication history: newest first. */
   async activities(tenantId: string, options: ActivityListOptions): Promise<Page<{ state: Activity }>> {
     const limit = options.limit ?? 25;
-    const where = ['tenant_id = $1'];
-    const params: unknown[] = [tenantId];
+    const { where, params } = sqlConditions((p) => `tenant_id = ${p}`, tenantId);
     if (options.related) {
       params.push(options.related.type, options.related.id);
       where.push(`related_type = $${params.length - 1}`, `related_id = $${params.length}::uuid`);
@@ -115,12 +110,7 @@ export class TaskQueries {
   /** The team directory by member id, with each member's open tasks (their current load). */
   async members(tenantId: string, options: MemberListOptions): Promise<Page<MemberRow>> {
     const limit = options.limit ?? 50;
-    const where = ['m.tenant_id = $1'];
-    const params: unknown[] = [tenantId];
-    const add = (clause: (placeholder: string) => string, value: unknown) => {
-      params.push(value);
-      where.push(clause(`$${params.length}`));
-    };
+    const { where, params, add } = sqlConditions((p) => `m.tenant_id = ${p}`, tenantId);
     if (options.role) add((p) => `m.role = ${p}`, options.role);
     if (options.active !== undefined) add((p) => `m.active = ${p}`, options.active);
     if (options.region) add((p) => `lower(m.region) = lower(${p})`, options.region);
