@@ -170,6 +170,23 @@ describe('leads over HTTP (embedded app)', () => {
     const next = await app.request('POST', '/leads', { name: 'After Sweep', email: 'after-sweep@example.com', source: 'web' });
     expect((next.body as Lead).position).toBe(lead.position + 2);
   }, 120_000);
+
+  // Last: once the directory has an eligible rep, every unowned lead gets routed (and appends).
+  it('routes an unowned lead over the team directory the tasks service publishes', async () => {
+    const member = await app.request('PUT', '/team/members/rep-apac', { name: 'Ana Pac', email: 'ana@example.com', role: 'rep', region: 'APAC', productLines: ['analytics'], active: true });
+    expect([200, 201]).toContain(member.status);
+    const lead = await app.request('POST', '/leads', { name: 'Routed Lead', email: 'routed@example.com', source: 'web', region: 'apac', productInterest: 'Analytics' });
+    const id = (lead.body as Lead).id;
+    const deadline = Date.now() + 10_000;
+    let current = (await app.request('GET', `/leads/${id}`)).body as Lead;
+    while (current.ownerId === null && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      current = (await app.request('GET', `/leads/${id}`)).body as Lead;
+    }
+    expect(current).toMatchObject({ ownerId: 'rep-apac', status: 'working' });
+    const history = (await app.request('GET', `/leads/${id}/history`)).body as { events: Array<{ type: string; actor: { id: string; role: string }; data: { routedBy?: string } }> };
+    expect(history.events.find((event) => event.type === 'LeadAssigned')).toMatchObject({ actor: { id: 'lead-routing', role: 'system' }, data: { routedBy: 'rules' } });
+  });
 });
 
 type Case = { method: string; path: string; body: unknown; why: string };
