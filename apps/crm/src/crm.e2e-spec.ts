@@ -56,8 +56,11 @@ describe('embedded app (npm start)', () => {
     // Write an event into the app's own store, as its command handlers will.
     const pool = new Pool({ connectionString: embeddedDatabaseUrl(dataDir, first.output()) });
     const store = createPostgresEventStore({ pool });
-    const stream = streamId('lead', randomUUID());
-    const written = await store.appendToStream(stream, [testEvent('LeadCaptured', { name: 'Ada' })], { expectedRevision: 'no_stream' });
+    const leadId = randomUUID();
+    const stream = streamId('lead', leadId);
+    const written = await store.appendToStream(stream, [testEvent('LeadCaptured', { leadId, name: 'Ada', email: 'ada@example.com', source: 'web' })], {
+      expectedRevision: 'no_stream',
+    });
     await pool.end();
 
     first.child.kill('SIGTERM');
@@ -70,7 +73,7 @@ describe('embedded app (npm start)', () => {
       const again = new Pool({ connectionString: embeddedDatabaseUrl(dataDir, second.output()) });
       const read = await createPostgresEventStore({ pool: again }).readStream(stream);
       await again.end();
-      expect(read.events.map((event) => [event.id, event.data])).toEqual([[written.events[0].id, { name: 'Ada' }]]);
+      expect(read.events.map((event) => [event.id, event.data])).toEqual([[written.events[0].id, { leadId, name: 'Ada', email: 'ada@example.com', source: 'web' }]]);
     } finally {
       second.child.kill('SIGTERM');
       expect(await second.exited).toBe(0);
