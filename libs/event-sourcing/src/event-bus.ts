@@ -1,4 +1,5 @@
-import { EventStore, Subscription, SubscriptionHandler } from './event-store';
+import { EventEnvelope } from '@crm/contracts';
+import { EventStore, SqlExecutor, Subscription, SubscriptionHandler } from './event-store';
 
 export type BusSubscriptionOptions = {
   /**
@@ -24,7 +25,54 @@ export type EventBus = {
   subscribe: (options: BusSubscriptionOptions) => Promise<Subscription>;
 };
 
-export const storeEventBus = (store: EventStore): EventBus => ({
-  subscribe: (options) =>
-    store.subscribe({ name: options.name, categories: options.categories, handler: options.handler, onError: options.onError, transactional: options.transactional }),
-});
+/** Where an event goes after a consumer failed on it too often; `tx` when the consumer has one. */
+export type DeadLetterSink = (consumer: string, event: EventEnvelope, error: unknown, tx?: SqlExecutor) => Promise<void>;
+
+export type StoreEventBusOptions = {
+  /** Attempts of a failing batch before its events are tried one by one and the failing ones parked. */
+  maxAttempts?: number;
+  deadLetter?: DeadLetterSink;
+};
+
+/**
+ * The embedded bus: the store's own subscriptions. Like the Kafka bus, it does not retry a poison
+ * event forever: after `maxAttempts` failures of a batch, each event of it is applied on its own
+ * (inside a savepoint when there is a transaction) and the ones that still fail go to the
+ * dead-letter sink, so the consumer moves on.
+ */
+export const storeEventBus = (store: EventStore, busOptions: StoreEventBusOptions = {}): EventBus => {
+  const maxAttempts = busOptions.maxAttempts ?? 5;
+  const deadLetter: DeadLetterSink =
+    busOptions.deadLetter ?? (async (consumer, event, error) => void process.stderr.write(`${consumer}: dead-lettered ${event.type} ${event.id}: ${(error as Error)?.message ?? error}\n`));
+  return {
+    subscribe: (options) => {
+      const failures = new Map<string, number>();
+      const handler: SubscriptionHandler = async (events, context) => {
+        const key = events[0].id;
+        const attempts = failures.get(key) ?? 0;
+        if (attempts < maxAttempts) {
+          try {
+            await options.handler(events, context);
+            failures.delete(key);
+            return;
+          } catch (error) {
+            failures.set(key, attempts + 1);
+            throw error;
+          }
+        }
+        failures.delete(key);
+        for (const event of events) {
+          try {
+            await context.tx?.query('SAVEPOINT crm_bus_event');
+            await options.handler([event], context);
+            await context.tx?.query('RELEASE SAVEPOINT crm_bus_event');
+          } catch (error) {
+            await context.tx?.query('ROLLBACK TO SAVEPOINT crm_bus_event');
+            await deadLetter(options.name, event, error, context.tx);
+          }
+        }
+      };
+      return store.subscribe({ name: options.name, categories: options.categories, handler, onError: options.onError, transactional: options.transactional });
+    },
+  };
+};

@@ -2,7 +2,7 @@
 import { DynamicModule, Type } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { StreamCategory } from '@crm/contracts';
-import { EventBus, EventStore, storeEventBus } from '@crm/event-sourcing';
+import { DeadLetterSink, EventBus, EventStore, storeEventBus } from '@crm/event-sourcing';
 import { createKafka, createKafkaEventBus, KafkaEventBus, Relay, startRelay } from '@crm/kafka';
 import { createKurrentDbEventStore } from '@crm/kurrentdb-event-store';
 import { createPostgresEventStore } from '@crm/postgres-event-store';
@@ -106,7 +106,7 @@ export const startService = async (definition: ServiceDefinition, env: NodeJS.Pr
     store = await createEventStore(config, pool);
     const jwtSecret = config.jwtSecret ?? (definition.allowEmbeddedDatabase ? developmentSecret(config.dataDir) : undefined);
     if (!jwtSecret) throw new StartupError('JWT_SECRET is required (this service runs in distributed mode)');
-    let bus: EventBus = storeEventBus(store);
+    let bus: EventBus = storeEventBus(store, { deadLetter: await deadLetterTable(pool, definition.name) });
     if (config.kafkaBrokers) {
       const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: definition.name });
       relay = await startRelay({ store, kafka, service: definition.name, categories: definition.ownedCategories, partitions: config.kafkaPartitions, topicPrefix: config.kafkaTopicPrefix });
@@ -211,4 +211,27 @@ const writeDevelopmentToken = (dataDir: string): { token: string; file: string }
   const file = join(dataDir, 'dev-token');
   writeFileSync(file, `${token}\n`, { mode: 0o600 });
   return { token, file };
+};
+
+/** Embedded mode's dead letters: events a consumer gave up on, kept for inspection and replay. */
+const deadLetterTable = async (pool: Pool, service: string): Promise<DeadLetterSink> => {
+  await pool.query(`CREATE SCHEMA IF NOT EXISTS event_bus;
+    CREATE TABLE IF NOT EXISTS event_bus.dead_letters (
+      consumer text NOT NULL,
+      event_id uuid NOT NULL,
+      event jsonb NOT NULL,
+      error text NOT NULL,
+      parked_at timestamptz NOT NULL DEFAULT now(),
+      PRIMARY KEY (consumer, event_id)
+    )`);
+  return async (consumer, event, error, tx) => {
+    const message = String((error as Error)?.message ?? error).slice(0, 2000);
+    console.error(`${service}: ${consumer} gave up on ${event.type} ${event.id}, kept in event_bus.dead_letters: ${message}`);
+    await (tx ?? pool).query('INSERT INTO event_bus.dead_letters (consumer, event_id, event, error) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [
+      consumer,
+      event.id,
+      JSON.stringify(event),
+      message,
+    ]);
+  };
 };
