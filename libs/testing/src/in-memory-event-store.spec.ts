@@ -1,6 +1,7 @@
 import { createInMemoryEventStore } from '@crm/event-sourcing';
 import { eventStoreContract } from './event-store-contract';
 
+// Every expectation lives in eventStoreContract: the same suite the durable adapters pass.
 describe('in-memory event store contract', () => {
   eventStoreContract(async () => {
     const store = createInMemoryEventStore();

@@ -1,7 +1,4 @@
 import {
-  AutomationRuleName,
-  RelatedRecord,
-  TaskAssignmentSource,
   TaskBecameOverdue,
   TaskCancelled,
   TaskCompleted,
@@ -9,7 +6,6 @@ import {
   TaskPriority,
   TaskReassigned,
   TaskStatus,
-  TaskType,
   TaskUpdated,
 } from '@crm/contracts';
 import { CommandRejected, Decider } from '@crm/event-sourcing';
@@ -17,20 +13,10 @@ import { CommandRejected, Decider } from '@crm/event-sourcing';
 /** The events of a `task-…` stream. */
 export type TaskStreamEvent = TaskCreated | TaskReassigned | TaskUpdated | TaskCompleted | TaskCancelled | TaskBecameOverdue;
 
-export type Task = {
+/** A task as it stands: what TaskCreated said, and what happened to it since. */
+export type Task = TaskCreated['data'] & {
   exists: true;
-  taskId: string;
-  title: string;
-  taskType: TaskType;
   status: TaskStatus;
-  assigneeId?: string;
-  assignedBy?: TaskAssignmentSource;
-  related: RelatedRecord;
-  dueAt: string;
-  priority: TaskPriority;
-  notes?: string;
-  triggeredBy?: string;
-  automationRule?: AutomationRuleName;
   createdAt: string;
   completedAt?: string;
   outcome?: string;
@@ -46,21 +32,7 @@ export type TaskState = { exists: false } | Task;
 
 export type TaskChanges = { dueAt?: string; priority?: TaskPriority; title?: string };
 
-export type CreateTask = {
-  type: 'CreateTask';
-  taskId: string;
-  title: string;
-  taskType: TaskType;
-  assigneeId?: string;
-  assignedBy?: TaskAssignmentSource;
-  related: RelatedRecord;
-  dueAt: string;
-  priority: TaskPriority;
-  notes?: string;
-  triggeredBy?: string;
-  automationRule?: AutomationRuleName;
-  createdAt: string;
-};
+export type CreateTask = { type: 'CreateTask'; createdAt: string } & TaskCreated['data'];
 export type CompleteTask = { type: 'CompleteTask'; outcome?: string; completedAt: string };
 export type ReassignTask = { type: 'ReassignTask'; assigneeId: string };
 export type CancelTask = { type: 'CancelTask'; reason: string; cancelledAt: string };
