@@ -139,6 +139,33 @@ describe('leads over HTTP (embedded app)', () => {
     expect(imported.body).toMatchObject({ capturedAt: '2025-01-15T10:00:00.000Z' });
   });
 
+  it('answers a repeated command with an Idempotency-Key with the first response, appending nothing', async () => {
+    const body = { name: 'Idem Potent', email: 'idem@example.com', source: 'web', ownerId: 'rep-1' };
+    const key = { 'idempotency-key': 'capture-idem-1' };
+    const first = await app.request('POST', '/leads', body, key);
+    const again = await app.request('POST', '/leads', body, key);
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(201);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.body).toEqual(first.body);
+    expect(again.headers.get('location')).toBe(first.headers.get('location'));
+    const other = await app.request('POST', '/leads', { ...body, name: 'Someone Else' }, key);
+    expect(other.status).toBe(422);
+    // Commands on a lead too: the repeat of a disqualify is not a second, illegal disqualify.
+    const id = (first.body as Lead).id;
+    const disqualify = { 'idempotency-key': 'disqualify-idem-1' };
+    expect((await app.request('POST', `/leads/${id}/disqualify`, { reason: 'no budget' }, disqualify)).status).toBe(200);
+    expect((await app.request('POST', `/leads/${id}/disqualify`, { reason: 'no budget' }, disqualify)).status).toBe(200);
+    expect((await app.request('POST', `/leads/${id}/disqualify`, { reason: 'no budget' })).status).toBe(409);
+    // A failed request frees its key: corrected, it can be sent again under the same key.
+    const failing = { 'idempotency-key': 'capture-idem-2' };
+    expect((await app.request('POST', '/leads', { name: 'No Contact', source: 'web' }, failing)).status).toBe(400);
+    expect((await app.request('POST', '/leads', { name: 'No Contact', email: 'nc@example.com', source: 'web', ownerId: 'rep-1' }, failing)).status).toBe(201);
+    const history = (await app.request('GET', `/leads/${id}/history`)).body as { events: Array<{ type: string }> };
+    expect(history.events.filter((event) => event.type === 'LeadCaptured')).toHaveLength(1);
+    expect(history.events.filter((event) => event.type === 'LeadDisqualified')).toHaveLength(1);
+  });
+
   it('pages through leads with a cursor, in order, without repeats', async () => {
     let last = 0;
     for (let i = 0; i < 7; i++) last = ((await app.request('POST', '/leads', { name: `Page ${i}`, email: `page${i}@example.com`, source: 'other' })).body as Lead).position;

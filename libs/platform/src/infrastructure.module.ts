@@ -1,10 +1,11 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { EventBus, EventStore } from '@crm/event-sourcing';
 import { Pool } from 'pg';
 import { RuntimeConfig } from './config';
 import { AUTH_SETTINGS, AuthGuard } from './auth/auth.guard';
 import { HealthController } from './health.controller';
+import { IdempotencyInterceptor } from './http/idempotency.interceptor';
 import { EVENT_BUS, EVENT_STORE, PG_POOL, RUNTIME_CONFIG } from './tokens';
 
 export type Infrastructure = {
@@ -31,6 +32,7 @@ export class InfrastructureModule {
         { provide: EVENT_BUS, useValue: infrastructure.bus },
         { provide: AUTH_SETTINGS, useValue: { hs256Secret: infrastructure.jwtSecret } },
         { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
       ],
       exports: [RUNTIME_CONFIG, PG_POOL, EVENT_STORE, EVENT_BUS],
     };

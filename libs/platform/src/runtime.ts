@@ -15,6 +15,7 @@ import { signHs256 } from './auth/jwt';
 import { ConfigError, loadConfig, RuntimeConfig } from './config';
 import { EmbeddedPostgres, EmbeddedPostgresError, startEmbeddedPostgres } from './embedded-postgres';
 import { closeQuietly, createHttpApp } from './http-app';
+import { idempotencySchemaSql } from './http/idempotency.interceptor';
 
 export type ServiceDefinition = {
   /** Process name used in log lines. */
@@ -104,6 +105,7 @@ export const startService = async (definition: ServiceDefinition, env: NodeJS.Pr
       throw new StartupError(`cannot connect to PostgreSQL: ${(error as Error).message}`);
     }
     store = await createEventStore(config, pool);
+    await pool.query(idempotencySchemaSql);
     const jwtSecret = config.jwtSecret ?? (definition.allowEmbeddedDatabase ? developmentSecret(config.dataDir) : undefined);
     if (!jwtSecret) throw new StartupError('JWT_SECRET is required (this service runs in distributed mode)');
     let bus: EventBus = storeEventBus(store, { deadLetter: await deadLetterTable(pool, definition.name) });

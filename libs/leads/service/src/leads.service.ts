@@ -33,6 +33,7 @@ export class LeadsService implements OnModuleInit, OnModuleDestroy {
   readonly models: ScoringModelService;
   private subscriptions: Subscription[] = [];
   viewSubscription?: Subscription;
+  private teamSubscription?: Subscription;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -57,7 +58,7 @@ export class LeadsService implements OnModuleInit, OnModuleDestroy {
       },
       onError: onError('lead view'),
     });
-    const team = await this.bus.subscribe({
+    this.teamSubscription = await this.bus.subscribe({
       name: 'leads.team-directory',
       categories: ['team'],
       handler: async (events, { tx }) => {
@@ -88,7 +89,7 @@ export class LeadsService implements OnModuleInit, OnModuleDestroy {
       },
       onError: onError('rescoring'),
     });
-    this.subscriptions = [this.viewSubscription, team, routing, rescoring];
+    this.subscriptions = [this.viewSubscription, this.teamSubscription, routing, rescoring];
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -281,6 +282,9 @@ export class LeadsService implements OnModuleInit, OnModuleDestroy {
   private async route(captured: EventEnvelope): Promise<void> {
     const { leadId, region, productInterest } = captured.data as { leadId: string; region?: string; productInterest?: string };
     const tenantId = captured.metadata.tenantId;
+    // Let the directory take in members added before this capture (embedded mode: one log, one
+    // order). Over Kafka the positions are another store's: route on what the directory holds.
+    await this.teamSubscription?.waitFor(captured.globalPosition, 5_000).catch(() => undefined);
     const { rows } = await this.pool.query<{
       member_id: string;
       role: 'rep' | 'manager';
