@@ -1,4 +1,4 @@
-import { engagementTypes, leadSources, leadStatuses } from '@crm/contracts';
+import { engagementTypes, leadSources, leadStatuses, memberIdPattern, uuidPattern } from '@crm/contracts';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -17,7 +17,6 @@ import {
 } from 'class-validator';
 import { IsAttributes, IsCalendarDate, IsInternationalPhone, IsMoneyAmount, IsPastInstant, Optional } from './validators';
 
-const memberId = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}$/;
 
 export class MoneyDto {
   @ApiProperty({ example: '25000.00', description: 'Decimal string; never a float' })
@@ -74,7 +73,7 @@ export class CaptureLeadDto extends LeadProfileFields {
 
   @ApiPropertyOptional({ description: 'Team member id of the owner; without one the lead is routed by rules' })
   @Optional()
-  @Matches(memberId, { message: 'ownerId must be a team member id' })
+  @Matches(memberIdPattern, { message: 'ownerId must be a team member id' })
   ownerId?: string;
 
   @ApiPropertyOptional({ description: 'Backdated capture time for imports (ISO-8601)' })
@@ -95,7 +94,7 @@ export class RecordEngagementDto {
 }
 
 export class AssignLeadDto {
-  @ApiProperty() @Matches(memberId, { message: 'ownerId must be a team member id' }) ownerId!: string;
+  @ApiProperty() @Matches(memberIdPattern, { message: 'ownerId must be a team member id' }) ownerId!: string;
 }
 
 export class DisqualifyLeadDto {
@@ -111,7 +110,7 @@ export class ConvertLeadDto {
 }
 
 export class MergeLeadDto {
-  @ApiProperty() @Matches(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, { message: 'duplicateId must be a lead id' }) duplicateId!: string;
+  @ApiProperty() @Matches(uuidPattern, { message: 'duplicateId must be a lead id' }) duplicateId!: string;
 }
 
 export class TrainModelDto {
@@ -125,7 +124,7 @@ export class TrainModelDto {
 
 export class ListLeadsQuery {
   @IsOptional() @IsIn(leadStatuses) status?: (typeof leadStatuses)[number];
-  @IsOptional() @Matches(memberId) ownerId?: string;
+  @IsOptional() @Matches(memberIdPattern) ownerId?: string;
   @IsOptional() @IsIn(leadSources) source?: (typeof leadSources)[number];
   @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(100) minScore?: number;
   @IsOptional() @IsString() @MaxLength(100) q?: string;

@@ -1,4 +1,4 @@
-import { ForecastCategory, opportunityStatuses } from '@crm/contracts';
+import { ForecastCategory, opportunityStatuses, memberIdPattern, uuidPattern } from '@crm/contracts';
 import { openForecastCategories } from '@crm/opportunities-domain';
 import { IsCalendarDate, IsMoneyAmount, IsPastInstant, Optional } from '@crm/platform';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
@@ -6,8 +6,6 @@ import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { opportunitySorts } from '../opportunity.queries';
 
-const memberId = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}$/;
-const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const currencyCode = /^[A-Z]{3}$/;
 const nonBlank = /\S/;
 const currencyMessage = { message: 'currency must be an ISO-4217 code such as EUR' };
@@ -19,10 +17,10 @@ export class OpenOpportunityDto {
   @ApiProperty({ example: '48000.00', description: 'Decimal string, never a float; non-negative' }) @IsMoneyAmount() amount!: string;
   @ApiPropertyOptional({ default: 'EUR' }) @Optional() @Matches(currencyCode, currencyMessage) currency?: string;
   @ApiProperty({ example: 'platform' }) @IsString() @Matches(nonBlank, { message: 'productType must not be blank' }) @MaxLength(100) productType!: string;
-  @ApiProperty({ example: 'rep-7' }) @Matches(memberId, ownerMessage) ownerId!: string;
+  @ApiProperty({ example: 'rep-7' }) @Matches(memberIdPattern, ownerMessage) ownerId!: string;
   @ApiPropertyOptional({ description: 'An open stage of the pipeline; the first one when absent' }) @Optional() @IsString() @Matches(nonBlank, { message: 'stage must not be blank' }) @MaxLength(100) stage?: string;
   @ApiProperty({ example: '2026-12-31' }) @IsCalendarDate() expectedCloseDate!: string;
-  @ApiPropertyOptional({ description: 'The lead this deal came from' }) @Optional() @Matches(uuid, { message: 'leadId must be a lead id' }) leadId?: string;
+  @ApiPropertyOptional({ description: 'The lead this deal came from' }) @Optional() @Matches(uuidPattern, { message: 'leadId must be a lead id' }) leadId?: string;
   @ApiPropertyOptional({ description: 'Backdated opening time for imports (ISO-8601)' }) @Optional() @IsPastInstant() occurredAt?: string;
 }
 
@@ -35,7 +33,7 @@ export class UpdateOpportunityDto {
   @ApiPropertyOptional({ example: '52000.00', description: 'In the deal’s currency unless currency is given' }) @Optional() @IsMoneyAmount() amount?: string;
   @ApiPropertyOptional() @Optional() @Matches(currencyCode, currencyMessage) currency?: string;
   @ApiPropertyOptional({ example: '2027-01-31' }) @Optional() @IsCalendarDate() expectedCloseDate?: string;
-  @ApiPropertyOptional() @Optional() @Matches(memberId, ownerMessage) ownerId?: string;
+  @ApiPropertyOptional() @Optional() @Matches(memberIdPattern, ownerMessage) ownerId?: string;
   @ApiPropertyOptional({ enum: openForecastCategories, description: 'Overrides the stage default until the next stage change' })
   @Optional()
   @IsIn(openForecastCategories)
@@ -58,7 +56,7 @@ export class LoseOpportunityDto {
 export class ListOpportunitiesQuery {
   @IsOptional() @IsIn(opportunityStatuses) status?: (typeof opportunityStatuses)[number];
   @IsOptional() @IsString() @MaxLength(100) stage?: string;
-  @IsOptional() @Matches(memberId) ownerId?: string;
+  @IsOptional() @Matches(memberIdPattern) ownerId?: string;
   @IsOptional() @IsString() @MaxLength(100) productType?: string;
   @IsOptional() @IsCalendarDate() closingFrom?: string;
   @IsOptional() @IsCalendarDate() closingTo?: string;

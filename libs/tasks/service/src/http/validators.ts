@@ -3,10 +3,7 @@ import { decorator } from '@crm/platform';
 
 export { IsPastInstant, Optional } from '@crm/platform';
 
-/** Team member ids are client-chosen: a letter or digit, then up to 63 of letters, digits and `._:@-`. */
-export const memberIdPattern = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,63}$/;
-
-export const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export { memberIdPattern, uuidPattern } from '@crm/contracts';
 
 /** `lead:{uuid}` or `opportunity:{uuid}`, as list filters name a related record. */
 export const relatedPattern = /^(lead|opportunity):([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
