@@ -86,11 +86,11 @@ describe('tasks over HTTP (embedded app)', () => {
   }, 180_000);
 
   it('keeps the team directory: add, replace, read with ETag, list with load, refuse bad changes', async () => {
-    const added = await member('rep-emea', { name: 'Ada Lovelace', email: 'ada@example.com', region: 'EMEA', productLines: ['platform'], capacity: 20, managerId: 'mgr-emea' });
+    const added = await member('rep-emea', { name: 'Ada Lovelace', email: 'ada@example.com', region: 'EMEA', productLines: ['platform'], capacity: 20, managerId: 'mgr-emea', teamId: 'team-emea' });
     expect(added.status).toBe(201);
     expect(added.headers.get('location')).toBe('/team/members/rep-emea');
-    expect(added.body).toMatchObject({ id: 'rep-emea', role: 'rep', region: 'EMEA', productLines: ['platform'], capacity: 20, managerId: 'mgr-emea', active: true, revision: 0 });
-    const same = await member('rep-emea', { name: 'Ada Lovelace', email: 'ada@example.com', region: 'EMEA', productLines: ['platform'], capacity: 20, managerId: 'mgr-emea' });
+    expect(added.body).toMatchObject({ id: 'rep-emea', role: 'rep', region: 'EMEA', productLines: ['platform'], capacity: 20, managerId: 'mgr-emea', teamId: 'team-emea', active: true, revision: 0 });
+    const same = await member('rep-emea', { name: 'Ada Lovelace', email: 'ada@example.com', region: 'EMEA', productLines: ['platform'], capacity: 20, managerId: 'mgr-emea', teamId: 'team-emea' });
     expect(same.status).toBe(200);
     expect(same.body).toMatchObject({ revision: 0, position: null });
     expect((await member('mgr-emea', { role: 'manager', region: 'EMEA' })).status).toBe(201);
@@ -101,7 +101,7 @@ describe('tasks over HTTP (embedded app)', () => {
     const read = await app.request('GET', '/team/members/rep-emea');
     expect(read.headers.get('etag')).toBe('"0"');
     const replaced = await member('rep-emea', { name: 'Ada Lovelace', email: 'ada@example.com', region: 'EMEA', productLines: ['platform', 'analytics'] }, { 'if-match': '"0"' });
-    expect(replaced.body).toMatchObject({ revision: 1, capacity: null, managerId: null, productLines: ['platform', 'analytics'] });
+    expect(replaced.body).toMatchObject({ revision: 1, capacity: null, managerId: null, teamId: null, productLines: ['platform', 'analytics'] });
 
     const listed = await app.request('GET', `/team/members?region=emea&minPosition=${(apac.body as { position: number }).position}`);
     expect((listed.body as Page<{ id: string; openTasks: number }>).items.map((item) => item.id)).toEqual(['mgr-emea', 'rep-emea']);
@@ -354,7 +354,7 @@ const malformedRequests = (taskId: string, leadId: string): Case[] => {
 
   const validMember = { name: 'Valid', email: 'valid@example.com', role: 'rep', active: true };
   const putMember = (body: unknown, why: string, id = 'sweep-member') => add('PUT', `/team/members/${id}`, body, why);
-  for (const field of ['name', 'email', 'role', 'active', 'managerId', 'region', 'productLines', 'capacity']) {
+  for (const field of ['name', 'email', 'role', 'active', 'managerId', 'region', 'teamId', 'productLines', 'capacity']) {
     for (const value of wrongTypes) {
       const valid = (field === 'productLines' && Array.isArray(value)) || (field === 'active' && value === true) || (field === 'capacity' && value === 42);
       if (!valid) putMember({ ...validMember, [field]: value }, `${field}=${JSON.stringify(value)}`);

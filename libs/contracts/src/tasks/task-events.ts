@@ -41,6 +41,8 @@ export type TeamMemberUpserted = EventData<
     role: TeamRole;
     managerId?: string;
     region?: string;
+    /** The member's team (same character rules as a member id), for grouping and targets by team. Absent: no team. */
+    teamId?: string;
     productLines: string[];
     capacity?: number;
     active: boolean;

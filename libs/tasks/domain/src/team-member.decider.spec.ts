@@ -20,6 +20,14 @@ describe('team member decider', () => {
       .then([{ type: 'TeamMemberUpserted', occurredAt: at, data: { ...rest, managerId: 'mgr-1' } }]);
   });
 
+  it('records the team, and an upsert without it clears it', () => {
+    const inTeam: TeamMemberUpserted = { type: 'TeamMemberUpserted', occurredAt: at, data: { ...member, teamId: 'team-emea' } };
+    spec.given([upserted]).when({ type: 'UpsertTeamMember', member: { ...member, teamId: 'team-emea' }, at }).then([inTeam]);
+    spec.given([inTeam]).when({ type: 'UpsertTeamMember', member, at }).then([upserted]);
+    const { evolve, initialState } = teamMemberDecider;
+    expect(evolve(evolve(initialState(), inTeam), upserted)).toEqual(expect.objectContaining({ exists: true, teamId: undefined }));
+  });
+
   it('records nothing when the same record is put again', () => {
     spec.given([upserted]).when({ type: 'UpsertTeamMember', member: { ...member }, at }).thenNothing();
   });

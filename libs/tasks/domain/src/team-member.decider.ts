@@ -23,6 +23,7 @@ const canonical = (member: TeamMember) => ({
   role: member.role,
   managerId: member.managerId ?? null,
   region: member.region ?? null,
+  teamId: member.teamId ?? null,
   productLines: member.productLines,
   capacity: member.capacity ?? null,
   active: member.active,
@@ -44,6 +45,7 @@ export const decideTeamMember = (command: TeamMemberCommand, state: TeamMemberSt
         role: member.role,
         ...(member.managerId !== undefined ? { managerId: member.managerId } : {}),
         ...(member.region !== undefined ? { region: member.region } : {}),
+        ...(member.teamId !== undefined ? { teamId: member.teamId } : {}),
         productLines: member.productLines,
         ...(member.capacity !== undefined ? { capacity: member.capacity } : {}),
         active: member.active,
@@ -60,9 +62,9 @@ export const decideTeamMember = (command: TeamMemberCommand, state: TeamMemberSt
 export const evolveTeamMember = (state: TeamMemberState, event: TeamMemberUpserted & { occurredAt?: string }): TeamMemberState => {
   switch (event.type) {
     case 'TeamMemberUpserted': {
-      const { managerId, region, capacity, ...rest } = event.data;
+      const { managerId, region, teamId, capacity, ...rest } = event.data;
       // Absent optional fields clear earlier values: an upsert replaces the whole record.
-      return { exists: true, since: state.exists ? state.since : (event.occurredAt ?? ''), ...rest, managerId, region, capacity };
+      return { exists: true, since: state.exists ? state.since : (event.occurredAt ?? ''), ...rest, managerId, region, teamId, capacity };
     }
     default: {
       const unreachable: never = event.type;

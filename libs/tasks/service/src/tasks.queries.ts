@@ -26,6 +26,7 @@ export type MemberRow = {
   role: TeamRole;
   managerId: string | null;
   region: string | null;
+  teamId: string | null;
   productLines: string[];
   capacity: number | null;
   active: boolean;
@@ -123,6 +124,7 @@ export class TaskQueries {
       role: TeamRole;
       manager_id: string | null;
       region: string | null;
+      team_id: string | null;
       product_lines: string[];
       capacity: number | null;
       active: boolean;
@@ -143,6 +145,7 @@ export class TaskQueries {
         role: row.role,
         managerId: row.manager_id,
         region: row.region,
+        teamId: row.team_id,
         productLines: row.product_lines,
         capacity: row.capacity,
         active: row.active,

@@ -61,6 +61,8 @@ CREATE TABLE IF NOT EXISTS ${s}.team_members (
   position bigint NOT NULL,
   PRIMARY KEY (tenant_id, member_id)
 );
+-- Added after team_members first shipped: CREATE TABLE IF NOT EXISTS leaves an existing table as it was.
+ALTER TABLE ${s}.team_members ADD COLUMN IF NOT EXISTS team_id text;
 
 -- Owners and assignment criteria of leads and opportunities, learned from their contexts' events.
 CREATE TABLE IF NOT EXISTS ${s}.related_records (

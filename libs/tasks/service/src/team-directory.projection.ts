@@ -10,10 +10,11 @@ export const projectTeamEvents = async (events: EventEnvelope[], tx: SqlExecutor
     if (event.type !== 'TeamMemberUpserted') continue;
     const member = event.data as TeamMemberUpserted['data'];
     await tx.query(
-      `INSERT INTO ${table} (tenant_id, member_id, name, email, role, manager_id, region, product_lines, capacity, active, since, updated_at, revision, position)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$11,$12,$13)
+      `INSERT INTO ${table} (tenant_id, member_id, name, email, role, manager_id, region, team_id, product_lines, capacity, active, since, updated_at, revision, position)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$12,$13,$14)
        ON CONFLICT (tenant_id, member_id) DO UPDATE SET name = EXCLUDED.name, email = EXCLUDED.email, role = EXCLUDED.role,
-         manager_id = EXCLUDED.manager_id, region = EXCLUDED.region, product_lines = EXCLUDED.product_lines, capacity = EXCLUDED.capacity,
+         manager_id = EXCLUDED.manager_id, region = EXCLUDED.region, team_id = EXCLUDED.team_id,
+         product_lines = EXCLUDED.product_lines, capacity = EXCLUDED.capacity,
          active = EXCLUDED.active, updated_at = EXCLUDED.updated_at, revision = EXCLUDED.revision, position = EXCLUDED.position`,
       [
         event.metadata.tenantId,
@@ -23,6 +24,7 @@ export const projectTeamEvents = async (events: EventEnvelope[], tx: SqlExecutor
         member.role,
         member.managerId ?? null,
         member.region ?? null,
+        member.teamId ?? null,
         member.productLines,
         member.capacity ?? null,
         member.active,

@@ -87,6 +87,7 @@ export class UpsertTeamMemberDto {
   @ApiProperty({ enum: teamRoles }) @IsIn(teamRoles) role!: (typeof teamRoles)[number];
   @ApiPropertyOptional() @Optional() @memberId('managerId') managerId?: string;
   @ApiPropertyOptional({ example: 'EMEA' }) @Optional() @IsString() @notBlank('region') @MaxLength(100) region?: string;
+  @ApiPropertyOptional({ example: 'team-emea' }) @Optional() @Matches(memberIdPattern, { message: 'teamId must be a team id (same characters as a member id)' }) teamId?: string;
 
   @ApiPropertyOptional({ type: [String], example: ['platform', 'analytics'] })
   @Optional()

@@ -1,9 +1,9 @@
 import { Body, Controller, Get, Headers, Param, Put, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { commandContext, CurrentActor, decodeCursor, encodeCursor, etag, RequestActor } from '@crm/platform';
+import { commandContext, CurrentActor, decodeCursor, encodeCursor, etag, RequestActor, requireRole } from '@crm/platform';
 import type { FastifyReply } from 'fastify';
 import { TasksService } from '../tasks.service';
-import { MemberIdPipe, requireRole } from './params';
+import { MemberIdPipe } from './params';
 import { ListTeamQuery, UpsertTeamMemberDto } from './task.dto';
 import { teamMemberView } from './views';
 
@@ -31,6 +31,7 @@ export class TeamController {
         role: dto.role,
         ...(dto.managerId !== undefined ? { managerId: dto.managerId } : {}),
         ...(dto.region !== undefined ? { region: dto.region.trim() } : {}),
+        ...(dto.teamId !== undefined ? { teamId: dto.teamId } : {}),
         productLines: (dto.productLines ?? []).map((line) => line.trim()),
         ...(dto.capacity !== undefined ? { capacity: dto.capacity } : {}),
         active: dto.active,

@@ -34,6 +34,7 @@ export const teamMemberView = (member: Extract<TeamMemberState, { exists: true }
   role: member.role,
   managerId: member.managerId ?? null,
   region: member.region ?? null,
+  teamId: member.teamId ?? null,
   productLines: member.productLines,
   capacity: member.capacity ?? null,
   active: member.active,
