@@ -43,3 +43,10 @@ export const assertMayBackdate = (actor: RequestActor, occurredAt: string | unde
     throw new CommandRejected('forbidden', 'backdating-not-allowed', 'only the admin and integration roles may set occurredAt', { field: 'occurredAt' });
   }
 };
+
+/** Settings and cross-context reads belong to some roles only: 403 for the others. */
+export const requireRole = (actor: RequestActor, allowed: readonly ActorRole[], action: string): void => {
+  if (!actor.roles.some((role) => allowed.includes(role))) {
+    throw new CommandRejected('forbidden', 'forbidden', `only ${allowed.join(', ')} may ${action}`, { requiredRoles: allowed });
+  }
+};

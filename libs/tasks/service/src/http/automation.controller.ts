@@ -1,10 +1,9 @@
 import { Body, Controller, Get, Headers, Put, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { commandContext, CurrentActor, etag, RequestActor, RequestValidationFailed } from '@crm/platform';
+import { commandContext, CurrentActor, etag, RequestActor, RequestValidationFailed, requireRole } from '@crm/platform';
 import type { FastifyReply } from 'fastify';
 import { TasksService } from '../tasks.service';
 import { validateAutomationRules } from './automation-rules.validation';
-import { requireRole } from './params';
 import { rulesView } from './views';
 
 @ApiTags('automation')

@@ -1,7 +1,6 @@
 import { ParseUUIDPipe, PipeTransform } from '@nestjs/common';
 import { CommandRejected } from '@crm/event-sourcing';
-import { RequestActor, RequestValidationFailed } from '@crm/platform';
-import { ActorRole } from '@crm/contracts';
+import { RequestValidationFailed } from '@crm/platform';
 import { memberIdPattern } from './validators';
 
 /** A malformed task id names no task: 404, as for a well-formed unknown one. */
@@ -15,10 +14,3 @@ export class MemberIdPipe implements PipeTransform<string, string> {
     return value;
   }
 }
-
-/** The team directory and the automation rules are the sales organisation's settings. */
-export const requireRole = (actor: RequestActor, allowed: readonly ActorRole[], action: string): void => {
-  if (!actor.roles.some((role) => allowed.includes(role))) {
-    throw new CommandRejected('forbidden', 'forbidden', `only ${allowed.join(', ')} may ${action}`, { requiredRoles: allowed });
-  }
-};
