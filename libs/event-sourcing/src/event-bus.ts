@@ -23,6 +23,11 @@ export type BusSubscriptionOptions = {
  */
 export type EventBus = {
   subscribe: (options: BusSubscriptionOptions) => Promise<Subscription>;
+  /**
+   * True when the bus is the store's own subscriptions: its subscriptions' positions are the
+   * store's global positions, so a reader can wait for a position a command returned.
+   */
+  readonly local?: boolean;
 };
 
 /** Where an event goes after a consumer failed on it too often; `tx` when the consumer has one. */
@@ -45,6 +50,7 @@ export const storeEventBus = (store: EventStore, busOptions: StoreEventBusOption
   const deadLetter: DeadLetterSink =
     busOptions.deadLetter ?? (async (consumer, event, error) => void process.stderr.write(`${consumer}: dead-lettered ${event.type} ${event.id}: ${(error as Error)?.message ?? error}\n`));
   return {
+    local: true,
     subscribe: (options) => {
       const failures = new Map<string, number>();
       const handler: SubscriptionHandler = async (events, context) => {

@@ -1,4 +1,17 @@
 import { streamId } from '@crm/contracts';
+import { derivedEventId } from '@crm/event-sourcing';
+
+export * from './facts';
+export * from './metrics';
+export * from './periods';
+export * from './settings.decider';
 
 /** The stream holding one analytics aggregate's events. */
 export const analyticsStreamId = (id: string): string => streamId('analytics', id);
+
+/** One stream per tenant, source and period: recording a cost again replaces it. */
+export const costStreamId = (tenantId: string, source: string, period: string): string => analyticsStreamId(derivedEventId(tenantId, `marketing-cost/${source}/${period}`));
+
+/** One stream per tenant, scope and period: setting a target again replaces it. */
+export const targetStreamId = (tenantId: string, scope: string, scopeId: string, period: string): string =>
+  analyticsStreamId(derivedEventId(tenantId, `target/${scope}/${scopeId}/${period}`));

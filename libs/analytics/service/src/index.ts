@@ -1,1 +1,6 @@
 export * from './analytics.module';
+export * from './analytics.service';
+export * from './analytics.queries';
+export * from './analytics.schema';
+export * from './data-source';
+export * from './projector';

@@ -1,0 +1,24 @@
+import { MarketingCostRecorded, Money, TargetScope, TargetSet } from '@crm/contracts';
+import { Decider, sameValue } from '@crm/event-sourcing';
+
+// Marketing costs and sales targets: each (source, period) and (scope, period) is its own small
+// stream whose latest event is the value. Recording the same value again records nothing.
+
+export type RecordMarketingCost = { type: 'RecordMarketingCost'; source: string; period: string; amount: Money; at: string };
+export type SetTarget = { type: 'SetTarget'; scope: TargetScope; scopeId: string; period: string; amount: Money; at: string };
+export type AnalyticsSettingCommand = RecordMarketingCost | SetTarget;
+export type AnalyticsSettingEvent = MarketingCostRecorded | TargetSet;
+export type AnalyticsSettingState = { current?: AnalyticsSettingEvent['data'] };
+
+export const analyticsSettingDecider: Decider<AnalyticsSettingCommand, AnalyticsSettingEvent, AnalyticsSettingState> = {
+  initialState: () => ({}),
+  decide: (command, state) => {
+    if (command.type === 'RecordMarketingCost') {
+      const data: MarketingCostRecorded['data'] = { source: command.source, period: command.period, amount: command.amount };
+      return sameValue(state.current, data) ? [] : [{ type: 'MarketingCostRecorded', occurredAt: command.at, data }];
+    }
+    const data: TargetSet['data'] = { scope: command.scope, scopeId: command.scopeId, period: command.period, amount: command.amount };
+    return sameValue(state.current, data) ? [] : [{ type: 'TargetSet', occurredAt: command.at, data }];
+  },
+  evolve: (_state, event) => ({ current: event.data }),
+};

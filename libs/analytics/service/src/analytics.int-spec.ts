@@ -1,0 +1,323 @@
+import { randomUUID } from 'node:crypto';
+import { ActorRole, EventMetadata, streamId, StreamCategory } from '@crm/contracts';
+import { storeEventBus } from '@crm/event-sourcing';
+import { createPostgresEventStore, PostgresEventStore } from '@crm/postgres-event-store';
+import { createTestSchema, describeWithInfra } from '@crm/testing';
+import { Pool } from 'pg';
+import { AnalyticsService } from './analytics.service';
+import { projectedTables } from './analytics.schema';
+
+// Hand-computed fixtures: one quarter (2026-Q1) of a small sales team, with a backdated import, a
+// deal that is won, reopened and won again, a deal that slips back, two currencies, and marketing
+// costs that only partly overlap the quarter. Days are at noon UTC, so cycles are whole days.
+
+const day = (date: string) => `${date}T12:00:00.000Z`;
+const stages = [
+  { name: 'Prospecting', probability: 10, forecastCategory: 'Pipeline', idleDays: 14 },
+  { name: 'Qualification', probability: 25, forecastCategory: 'Pipeline', idleDays: 14 },
+  { name: 'Proposal', probability: 50, forecastCategory: 'Best Case', idleDays: 14 },
+  { name: 'Negotiation', probability: 75, forecastCategory: 'Commit', idleDays: 14 },
+];
+const probabilityOf = (stage: string) => stages.find((entry) => entry.name === stage)!.probability;
+const eur = (major: number) => ({ amountMinor: major * 100, currency: 'EUR' });
+const usd = (major: number) => ({ amountMinor: major * 100, currency: 'USD' });
+
+describeWithInfra(['postgres'], 'analytics read models against PostgreSQL', () => {
+  let pool: Pool;
+  let schema: string;
+  let drop: () => Promise<void>;
+  let store: PostgresEventStore;
+  let service: AnalyticsService;
+  let now = new Date('2026-06-01T00:00:00.000Z');
+  const tenantId = `tenant-${randomUUID()}`;
+  let lastPosition = 0;
+
+  const append = async (category: StreamCategory, id: string, type: string, data: object, occurredAt: string, actor = 'rep-a', role: ActorRole = 'rep') => {
+    const metadata: EventMetadata = { tenantId, actor: { id: actor, role }, correlationId: randomUUID(), causationId: randomUUID() };
+    const result = await store.appendToStream(streamId(category, id), [{ id: randomUUID(), type, schemaVersion: 1, occurredAt, metadata, data }]);
+    lastPosition = Math.max(lastPosition, result.position);
+  };
+
+  const lead = async (id: string, source: string, ownerId: string | undefined, steps: Array<[string, string, object?]>) => {
+    const [first, ...rest] = steps;
+    await append('lead', id, 'LeadCaptured', { leadId: id, source, name: `Lead ${id.slice(0, 4)}`, ...(ownerId ? { ownerId } : {}) }, day(first[1]));
+    for (const [type, date, data] of rest) {
+      const payload =
+        type === 'working' ? ['LeadStatusChanged', { leadId: id, from: 'new', to: 'working' }] : type === 'qualified' ? ['LeadQualified', { leadId: id }] : type === 'disqualified' ? ['LeadDisqualified', { leadId: id, reason: 'no budget' }] : ['LeadConverted', { leadId: id, ...data }];
+      await append('lead', id, payload[0] as string, payload[1] as object, day(date));
+    }
+  };
+
+  const deal = async (id: string, opened: { date: string; stage: string; amount: { amountMinor: number; currency: string }; ownerId: string; productType: string; leadId?: string; closeDate?: string }) => {
+    await append(
+      'opportunity',
+      id,
+      'OpportunityOpened',
+      {
+        opportunityId: id,
+        name: `Deal ${id.slice(0, 4)}`,
+        accountName: 'Account',
+        amount: opened.amount,
+        productType: opened.productType,
+        ownerId: opened.ownerId,
+        stage: opened.stage,
+        probability: probabilityOf(opened.stage),
+        forecastCategory: 'Pipeline',
+        expectedCloseDate: opened.closeDate ?? '2026-06-30',
+        ...(opened.leadId ? { leadId: opened.leadId } : {}),
+      },
+      day(opened.date),
+      opened.ownerId,
+    );
+  };
+  const move = (id: string, from: string, to: string, date: string) =>
+    append('opportunity', id, 'OpportunityStageChanged', { opportunityId: id, from, to, direction: probabilityOf(to) > probabilityOf(from) ? 'forward' : 'backward', probability: probabilityOf(to), forecastCategory: 'Pipeline' }, day(date));
+  const win = (id: string, fromStage: string, amount: { amountMinor: number; currency: string }, date: string) => append('opportunity', id, 'OpportunityWon', { opportunityId: id, amount, fromStage }, day(date));
+
+  const ids = { L1: randomUUID(), L2: randomUUID(), L3: randomUUID(), L4: randomUUID(), L5: randomUUID(), D1: randomUUID(), D2: randomUUID(), D3: randomUUID(), D4: randomUUID(), D5: randomUUID(), D6: randomUUID() };
+
+  const seed = async () => {
+    await append('pipeline', randomUUID(), 'PipelineStagesDefined', { stages }, day('2025-12-01'), 'admin-1', 'admin');
+    await append('team', 'rep-a', 'TeamMemberUpserted', { memberId: 'rep-a', name: 'A', email: 'a@x.io', role: 'rep', managerId: 'mgr-1', teamId: 't-1', region: 'EMEA', productLines: [], active: true }, day('2025-12-01'), 'admin-1', 'admin');
+    await append('team', 'rep-b', 'TeamMemberUpserted', { memberId: 'rep-b', name: 'B', email: 'b@x.io', role: 'rep', managerId: 'mgr-1', teamId: 't-1', region: 'NA', productLines: [], active: true }, day('2025-12-01'), 'admin-1', 'admin');
+
+    const conversion = (opportunityId: string, source: string) => ({ opportunityId, opportunityName: 'x', accountName: 'x', amount: eur(1), productType: 'platform', expectedCloseDate: '2026-06-30', source });
+    await lead(ids.L1, 'web', 'rep-a', [['captured', '2026-01-05'], ['working', '2026-01-06'], ['qualified', '2026-01-10'], ['converted', '2026-01-15', conversion(ids.D1, 'web')]]);
+    await lead(ids.L2, 'web', 'rep-a', [['captured', '2026-01-20'], ['working', '2026-01-21'], ['disqualified', '2026-01-25']]);
+    await lead(ids.L3, 'event', 'rep-b', [['captured', '2026-02-01'], ['working', '2026-02-02'], ['qualified', '2026-02-05'], ['converted', '2026-02-10', conversion(ids.D2, 'event')]]);
+    // Imported later with its real (earlier) dates: it belongs to 2025-Q4's cohort.
+    await lead(ids.L4, 'event', 'rep-b', [['captured', '2025-12-20'], ['working', '2025-12-21'], ['qualified', '2025-12-22'], ['converted', '2026-01-10', conversion(ids.D3, 'event')]]);
+    await lead(ids.L5, 'web', undefined, [['captured', '2026-03-30']]);
+
+    await deal(ids.D1, { date: '2026-01-15', stage: 'Prospecting', amount: eur(10_000), ownerId: 'rep-a', productType: 'platform', leadId: ids.L1 });
+    await move(ids.D1, 'Prospecting', 'Qualification', '2026-01-20');
+    await move(ids.D1, 'Qualification', 'Proposal', '2026-02-01');
+    await win(ids.D1, 'Proposal', eur(12_000), '2026-02-14');
+
+    await deal(ids.D2, { date: '2026-02-10', stage: 'Prospecting', amount: eur(20_000), ownerId: 'rep-b', productType: 'platform', leadId: ids.L3 });
+    await move(ids.D2, 'Prospecting', 'Proposal', '2026-02-20');
+    await move(ids.D2, 'Proposal', 'Qualification', '2026-03-01');
+    await append('opportunity', ids.D2, 'OpportunityLost', { opportunityId: ids.D2, reason: 'price', fromStage: 'Qualification' }, day('2026-03-10'));
+
+    await deal(ids.D3, { date: '2026-01-10', stage: 'Prospecting', amount: eur(5_000), ownerId: 'rep-b', productType: 'support', leadId: ids.L4 });
+    await win(ids.D3, 'Prospecting', eur(5_000), '2026-01-20');
+    await append('opportunity', ids.D3, 'OpportunityReopened', { opportunityId: ids.D3, previousStatus: 'won', stage: 'Prospecting', probability: 10, forecastCategory: 'Pipeline' }, day('2026-02-01'));
+    await win(ids.D3, 'Prospecting', eur(6_000), '2026-03-05');
+
+    await deal(ids.D4, { date: '2026-03-01', stage: 'Negotiation', amount: usd(8_000), ownerId: 'rep-a', productType: 'platform' });
+    await deal(ids.D5, { date: '2026-03-15', stage: 'Qualification', amount: eur(4_000), ownerId: 'rep-a', productType: 'support', closeDate: '2026-05-31' });
+    await deal(ids.D6, { date: '2026-03-01', stage: 'Proposal', amount: eur(3_000), ownerId: 'rep-b', productType: 'support' });
+    await win(ids.D6, 'Proposal', eur(3_000), '2026-03-03');
+
+    const task = async (assigneeId: string, due: string, done: string, onTime: boolean) => {
+      const id = randomUUID();
+      await append('task', id, 'TaskCreated', { taskId: id, title: 'Call', taskType: 'call', assigneeId, related: { type: 'opportunity', id: ids.D1 }, dueAt: day(due), priority: 'normal' }, day('2026-01-02'));
+      await append('task', id, 'TaskCompleted', { taskId: id, onTime, assigneeId, dueAt: day(due) }, day(done), assigneeId);
+    };
+    await task('rep-a', '2026-02-01', '2026-01-30', true);
+    await task('rep-a', '2026-02-01', '2026-02-03', false);
+    await task('rep-b', '2026-02-01', '2026-01-31', true);
+    const activity = (actor: string, date: string) => {
+      const id = randomUUID();
+      return append('activity', id, 'ActivityLogged', { activityId: id, activityType: 'call', related: { type: 'opportunity', id: ids.D2 }, summary: 'call' }, day(date), actor);
+    };
+    await activity('rep-a', '2026-01-16');
+    await activity('rep-b', '2026-02-11');
+    await activity('rep-b', '2026-02-12');
+  };
+
+  beforeAll(async () => {
+    ({ pool, schema, drop } = await createTestSchema('analytics'));
+    store = createPostgresEventStore({ pool, schema, idlePollMs: 20 });
+    await store.migrate();
+    service = new AnalyticsService(store, pool, storeEventBus(store), { schema, clock: () => now });
+    await service.onModuleInit();
+    await seed();
+    const context = (actor: string) => ({ metadata: { tenantId, actor: { id: actor, role: 'admin' as const }, correlationId: 'c', causationId: 'c' }, now: day('2026-01-01') });
+    await service.recordCost({ source: 'web', period: '2026-Q1', amount: '3000.00', currency: 'EUR' }, context('admin-1'));
+    await service.recordCost({ source: 'event', period: '2026-01', amount: '1000.00', currency: 'EUR' }, context('admin-1'));
+    await service.recordCost({ source: 'event', period: '2026-04', amount: '500.00', currency: 'EUR' }, context('admin-1'));
+    await service.setTarget({ scope: 'owner', scopeId: 'rep-a', period: '2026-Q1', amount: '20000.00', currency: 'EUR' }, context('admin-1'));
+    await service.setTarget({ scope: 'team', scopeId: 't-1', period: '2026-Q1', amount: '30000.00', currency: 'EUR' }, context('admin-1'));
+    const last = await service.setTarget({ scope: 'owner', scopeId: 'rep-a', period: '2026-Q2', amount: '10000.00', currency: 'EUR' }, context('admin-1'));
+    await service.waitFor(Math.max(lastPosition, last.position ?? 0), 10_000);
+  });
+  afterAll(async () => {
+    await service?.onModuleDestroy();
+    await store?.close();
+    await drop?.();
+  });
+
+  const q1 = { from: new Date('2026-01-01T00:00:00Z'), to: new Date('2026-04-01T00:00:00Z') };
+
+  it('computes the quarter’s KPIs as worked out by hand', async () => {
+    const { groups } = await service.readModels.kpis(tenantId, q1);
+    expect(groups).toHaveLength(1);
+    const [all] = groups;
+    // Cohort: L1, L2, L3, L5 (L4 was captured in December); L1 and L3 got qualified and converted.
+    expect(all).toMatchObject({ leads: 4, qualified: 2, converted: 2, leadConversionRate: 0.5, opportunities: 6, won: 3, lost: 1, winRate: 0.75, openDeals: 2 });
+    // Cycles of D1, D3 (opened 01-10, won for good 03-05) and D6: 30, 54 and 2 days.
+    expect(all.medianSalesCycleDays).toBe(30);
+    expect(all.averageSalesCycleDays).toBeCloseTo(86 / 3, 10);
+    const [eurFigures, usdFigures] = all.byCurrency;
+    expect(eurFigures).toMatchObject({
+      currency: 'EUR',
+      wonDeals: 3,
+      wonRevenue: '21000.00',
+      averageDealSize: '7000.00',
+      openDeals: 1,
+      openPipelineValue: '4000.00',
+      weightedPipelineValue: '1000.00',
+      // 1 × 0.75 × 7,000 ÷ (86/3) days
+      pipelineVelocityPerDay: '183.14',
+      // web 3,000 (Q1) + event 1,000 (January); April's 500 is outside. 4,000 ÷ 3 customers.
+      marketingCost: '4000.00',
+      cac: '1333.33',
+    });
+    expect(usdFigures).toMatchObject({ currency: 'USD', wonRevenue: '0.00', averageDealSize: null, openPipelineValue: '8000.00', weightedPipelineValue: '6000.00', pipelineVelocityPerDay: null });
+    expect(usdFigures.reasons.averageDealSize).toMatch(/no deal in USD was won/);
+  });
+
+  it('reports an empty period with nulls and reasons, never a division by zero', async () => {
+    const { groups } = await service.readModels.kpis(tenantId, { from: new Date('2025-07-01T00:00:00Z'), to: new Date('2025-10-01T00:00:00Z') });
+    expect(groups).toEqual([
+      expect.objectContaining({ leads: 0, leadConversionRate: null, won: 0, lost: 0, winRate: null, medianSalesCycleDays: null, averageSalesCycleDays: null, byCurrency: [] }),
+    ]);
+    expect(groups[0].reasons).toEqual({
+      leadConversionRate: 'no lead was captured in the period',
+      winRate: 'no deal was won or lost in the period',
+      medianSalesCycleDays: 'no deal was won in the period',
+      averageSalesCycleDays: 'no deal was won in the period',
+    });
+  });
+
+  it('puts a backdated import in the period it happened', async () => {
+    const { groups } = await service.readModels.kpis(tenantId, { from: new Date('2025-10-01T00:00:00Z'), to: new Date('2026-01-01T00:00:00Z') });
+    expect(groups[0]).toMatchObject({ leads: 1, qualified: 1, converted: 1, leadConversionRate: 1, opportunities: 0 });
+  });
+
+  it('groups by source with CAC per source, and by team and manager through the directory', async () => {
+    const bySource = (await service.readModels.kpis(tenantId, q1, 'source')).groups;
+    expect(bySource.map((group) => [group.key, group.won, group.byCurrency.find((entry) => entry.currency === 'EUR')?.cac ?? null])).toEqual([
+      ['direct', 1, null],
+      ['event', 1, '1000.00'],
+      ['web', 1, '3000.00'],
+    ]);
+    expect(bySource[0].byCurrency.find((entry) => entry.currency === 'EUR')?.reasons.cac).toBe('no marketing cost was recorded for the period');
+    const byTeam = (await service.readModels.kpis(tenantId, q1, 'team')).groups;
+    expect(byTeam.map((group) => [group.key, group.leads, group.won, group.lost])).toEqual([
+      [null, 1, 0, 0],
+      ['t-1', 3, 3, 1],
+    ]);
+    const byOwner = (await service.readModels.kpis(tenantId, q1, 'owner')).groups;
+    expect(byOwner.map((group) => [group.key, group.leads, group.won, group.lost])).toEqual([
+      [null, 1, 0, 0],
+      ['rep-a', 2, 1, 0],
+      ['rep-b', 1, 2, 1],
+    ]);
+    expect(byOwner[1].byCurrency.find((entry) => entry.currency === 'EUR')?.reasons.cac).toMatch(/group by source/);
+  });
+
+  it('counts funnel steps as reached, not only as current', async () => {
+    const funnel = await service.readModels.funnel(tenantId, q1);
+    expect(funnel.leads.steps.map((step) => [step.step, step.count])).toEqual([['captured', 4], ['working', 3], ['qualified', 2], ['converted', 2]]);
+    expect(funnel.leads.steps[1].conversionFromPrevious).toBe(0.75);
+    expect(funnel.leads.disqualified).toBe(1);
+    expect(funnel.pipeline.steps.map((step) => [step.step, step.count])).toEqual([
+      ['opened', 6],
+      ['Prospecting', 6],
+      ['Qualification', 6],
+      ['Proposal', 5],
+      ['Negotiation', 4],
+      ['won', 3],
+    ]);
+  });
+
+  it('reports products, the owners’ leaderboard and stage durations', async () => {
+    const products = await service.readModels.productReport(tenantId, q1);
+    expect(products.products).toEqual([
+      expect.objectContaining({ productType: 'platform', wonCount: 1, winRate: 0.5, meanSalesCycleDays: 30, won: [{ currency: 'EUR', amount: '12000.00' }], openPipeline: [{ currency: 'USD', amount: '8000.00', deals: 1 }] }),
+      expect.objectContaining({ productType: 'support', wonCount: 2, winRate: 1, meanSalesCycleDays: 28, won: [{ currency: 'EUR', amount: '9000.00' }], openPipeline: [{ currency: 'EUR', amount: '4000.00', deals: 1 }] }),
+    ]);
+    const owners = await service.readModels.ownerReport(tenantId, q1);
+    expect(owners.rankedBy).toEqual({ wonRevenueIn: 'EUR' });
+    expect(owners.owners).toEqual([
+      { rank: 1, ownerId: 'rep-a', wonRevenue: [{ currency: 'EUR', amount: '12000.00' }], wonCount: 1, winRate: 1, activitiesLogged: 1, tasksDone: 2, tasksDoneOnTimePercent: 50 },
+      { rank: 2, ownerId: 'rep-b', wonRevenue: [{ currency: 'EUR', amount: '9000.00' }], wonCount: 2, winRate: 2 / 3, activitiesLogged: 2, tasksDone: 1, tasksDoneOnTimePercent: 100 },
+    ]);
+    const durations = await service.readModels.stageDurations(tenantId, q1);
+    expect(durations.stages.map((stage) => [stage.stage, stage.completedStays, stage.medianDays])).toEqual([
+      ['Prospecting', 4, 10],
+      ['Qualification', 2, 10.5],
+      ['Proposal', 3, 9],
+    ]);
+  });
+
+  it('measures targets against won revenue, with a forecast while the period runs', async () => {
+    const q1Targets = await service.readModels.targets(tenantId, '2026-Q1');
+    expect(q1Targets.targets).toEqual([
+      expect.objectContaining({ scope: 'owner', scopeId: 'rep-a', target: '20000.00', achieved: '12000.00', attainmentPercent: 60, gap: '8000.00', forecast: '12000.00' }),
+      expect.objectContaining({ scope: 'team', scopeId: 't-1', target: '30000.00', achieved: '21000.00', attainmentPercent: 70, gap: '9000.00' }),
+    ]);
+    now = new Date('2026-04-15T00:00:00.000Z');
+    try {
+      const q2 = await service.readModels.targets(tenantId, '2026-Q2');
+      // D5 (EUR 4,000 at 25%, closing 2026-05-31) is rep-a's only EUR deal expected in the quarter.
+      expect(q2.targets).toEqual([expect.objectContaining({ scopeId: 'rep-a', achieved: '0.00', attainmentPercent: 0, forecast: '1000.00', forecastAttainmentPercent: 10 })]);
+    } finally {
+      now = new Date('2026-06-01T00:00:00.000Z');
+    }
+  });
+
+  it('shows the pipeline as it stood at the end of a day, and the changes between two days', async () => {
+    const asOf = await service.readModels.pipelineAsOf(tenantId, new Date('2026-02-16T00:00:00Z'), { limit: 100 });
+    // D1 was won on 02-14; D2 was still in Prospecting (it reached Proposal on 02-20); D3 was reopened on 02-01.
+    expect(asOf.totals).toEqual([{ currency: 'EUR', deals: 2, amount: '25000.00', weighted: '2500.00' }]);
+    expect(asOf.deals.map((entry) => [entry.opportunityId, entry.stage, entry.amount]).sort()).toEqual(
+      [
+        [ids.D2, 'Prospecting', '20000.00'],
+        [ids.D3, 'Prospecting', '5000.00'],
+      ].sort(),
+    );
+    const changes = (await service.readModels.pipelineChanges(tenantId, { from: new Date('2026-02-01T00:00:00Z'), to: new Date('2026-03-01T00:00:00Z') })) as Record<string, { count: number; amounts: unknown[] }>;
+    expect([changes.added.count, changes.advanced.count, changes.slipped.count, changes.won.count, changes.lost.count, changes.reopened.count]).toEqual([1, 2, 0, 1, 0, 1]);
+    expect(changes.won.amounts).toEqual([{ currency: 'EUR', amount: '12000.00' }]);
+  });
+
+  it('lists every context’s events in the audit trail, filtered and paginated', async () => {
+    const first = await service.readModels.audit(tenantId, { range: { from: new Date(0), to: new Date('2100-01-01') }, type: 'OpportunityWon', limit: 2 });
+    expect(first.items).toHaveLength(2);
+    const second = await service.readModels.audit(tenantId, { range: { from: new Date(0), to: new Date('2100-01-01') }, type: 'OpportunityWon', limit: 2, after: first.next! });
+    expect(second.items).toHaveLength(2);
+    expect(second.next).toBeNull();
+    expect(new Set([...first.items, ...second.items].map((item) => item.eventId)).size).toBe(4);
+    const byActor = await service.readModels.audit(tenantId, { range: { from: new Date(0), to: new Date('2100-01-01') }, actor: 'admin-1', limit: 100 });
+    expect(byActor.items.map((item) => item.type)).toEqual(expect.arrayContaining(['PipelineStagesDefined', 'TeamMemberUpserted', 'MarketingCostRecorded', 'TargetSet']));
+  });
+
+  it('rebuilds every read model, from the store or from its event log, to the same rows', async () => {
+    const snapshot = async () => {
+      const result: Record<string, unknown[]> = {};
+      for (const table of [...projectedTables, 'event_log']) {
+        const columns = table === 'event_log' ? 'event_id, tenant_id, stream_id, type, revision, occurred_at, data' : '*';
+        result[table] = (await pool.query(`SELECT ${columns} FROM "${schema}".${table} ORDER BY 1, 2, 3`)).rows;
+      }
+      return result;
+    };
+    const before = await snapshot();
+    expect(before.deal_events.length).toBeGreaterThan(10);
+    const progress: number[] = [];
+    const fromStore = await service.rebuild('store', (step) => progress.push(step.applied), 7);
+    expect(progress.length).toBeGreaterThan(3);
+    expect(fromStore.applied).toBe(before.event_log.length);
+    expect(await snapshot()).toEqual(before);
+    await service.rebuild('event-log', undefined, 5);
+    expect(await snapshot()).toEqual(before);
+    // Redelivering everything after a rebuild changes nothing: the event log is the ledger.
+    await pool.query(`UPDATE "${schema}".subscription_checkpoints SET position = 0 WHERE name LIKE 'analytics.%'`);
+    await service.onModuleDestroy();
+    await service.onModuleInit();
+    await service.waitFor(lastPosition, 10_000);
+    expect(await snapshot()).toEqual(before);
+  });
+});

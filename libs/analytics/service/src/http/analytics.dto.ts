@@ -1,0 +1,71 @@
+import { memberIdPattern, periodPattern, uuidPattern } from '@crm/contracts';
+import { IsCalendarDate, IsMoneyAmount, Optional } from '@crm/platform';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { groupings } from '../analytics.queries';
+
+const currencyCode = /^[A-Z]{3}$/;
+const currencyMessage = { message: 'currency must be an ISO-4217 code such as EUR' };
+const periodMessage = { message: 'period must be a month (YYYY-MM) or a quarter (YYYY-Qn)' };
+const positionMessage = { message: 'minPosition must be a position a command returned' };
+
+/** `from`/`to` are calendar days (UTC, both included), or `period` names a month or quarter. */
+export class PeriodQuery {
+  @ApiPropertyOptional({ example: '2026-01-01', description: 'First day included (UTC); default: the beginning' }) @IsOptional() @IsCalendarDate() from?: string;
+  @ApiPropertyOptional({ example: '2026-03-31', description: 'Last day included (UTC); default: today' }) @IsOptional() @IsCalendarDate() to?: string;
+  @ApiPropertyOptional({ example: '2026-Q1', description: 'Instead of from/to: a month (YYYY-MM) or quarter (YYYY-Qn)' }) @IsOptional() @Matches(periodPattern, periodMessage) period?: string;
+  @ApiPropertyOptional({ description: 'Wait (up to 5 s) until the read models include this position, which a command returned' })
+  @IsOptional()
+  @Matches(/^\d{1,15}$/, positionMessage)
+  minPosition?: string;
+}
+
+export class KpiQuery extends PeriodQuery {
+  @ApiPropertyOptional({ enum: groupings }) @IsOptional() @IsIn(groupings) groupBy?: (typeof groupings)[number];
+}
+
+export class OwnerReportQuery extends PeriodQuery {
+  @ApiPropertyOptional({ example: 'EUR', description: 'Rank by won revenue in this currency (default: the one with most won deals)' }) @IsOptional() @Matches(currencyCode, currencyMessage) currency?: string;
+}
+
+export class RecordCostDto {
+  @ApiProperty({ example: 'web', description: 'The lead source the money was spent on' }) @IsString() @Matches(/^[a-z][a-z0-9_-]{0,49}$/, { message: 'source must be a lead source such as web' }) source!: string;
+  @ApiProperty({ example: '2026-03' }) @Matches(periodPattern, periodMessage) period!: string;
+  @ApiProperty({ example: '12500.00' }) @IsMoneyAmount() amount!: string;
+  @ApiPropertyOptional({ default: 'EUR' }) @Optional() @Matches(currencyCode, currencyMessage) currency?: string;
+}
+
+export class SetTargetDto {
+  @ApiPropertyOptional({ example: 'rep-7', description: 'Exactly one of ownerId, teamId, managerId' }) @Optional() @Matches(memberIdPattern, { message: 'ownerId must be a team member id' }) ownerId?: string;
+  @ApiPropertyOptional({ example: 'team-emea' }) @Optional() @Matches(memberIdPattern, { message: 'teamId must be a team id' }) teamId?: string;
+  @ApiPropertyOptional({ example: 'mgr-1', description: 'The manager and everyone reporting to them' }) @Optional() @Matches(memberIdPattern, { message: 'managerId must be a team member id' }) managerId?: string;
+  @ApiProperty({ example: '2026-Q2' }) @Matches(periodPattern, periodMessage) period!: string;
+  @ApiProperty({ example: '250000.00', description: 'Won revenue to reach in the period' }) @IsMoneyAmount() amount!: string;
+  @ApiPropertyOptional({ default: 'EUR' }) @Optional() @Matches(currencyCode, currencyMessage) currency?: string;
+}
+
+export class TargetsQuery {
+  @ApiProperty({ example: '2026-Q2' }) @Matches(periodPattern, periodMessage) period!: string;
+  @ApiPropertyOptional() @IsOptional() @Matches(/^\d{1,15}$/, positionMessage) minPosition?: string;
+}
+
+export class CostsQuery {
+  @ApiPropertyOptional({ example: '2026-03' }) @IsOptional() @Matches(periodPattern, periodMessage) period?: string;
+  @ApiPropertyOptional() @IsOptional() @Matches(/^\d{1,15}$/, positionMessage) minPosition?: string;
+}
+
+export class AsOfQuery {
+  @ApiProperty({ example: '2026-03-31', description: 'The pipeline as it stood at the end of this day (UTC)' }) @IsCalendarDate() date!: string;
+  @ApiPropertyOptional({ default: 500, maximum: 5000 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(5000) limit?: number;
+  @ApiPropertyOptional({ description: 'nextAfter of the previous page' }) @IsOptional() @Matches(uuidPattern, { message: 'after must be the nextAfter of a previous page' }) after?: string;
+  @ApiPropertyOptional() @IsOptional() @Matches(/^\d{1,15}$/, positionMessage) minPosition?: string;
+}
+
+export class AuditQuery extends PeriodQuery {
+  @ApiPropertyOptional({ example: 'rep-7' }) @IsOptional() @IsString() @MaxLength(128) actor?: string;
+  @ApiPropertyOptional({ example: 'OpportunityWon' }) @IsOptional() @Matches(/^[A-Z][A-Za-z0-9]{0,99}$/, { message: 'type must be an event type such as OpportunityWon' }) type?: string;
+  @ApiPropertyOptional({ example: 'opportunity-6f1c…' }) @IsOptional() @Matches(/^[a-z]+-[A-Za-z0-9._:@-]{1,100}$/, { message: 'stream must be a stream id such as lead-{uuid}' }) stream?: string;
+  @ApiPropertyOptional({ default: 100, maximum: 1000 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
+  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(500) cursor?: string;
+}
