@@ -140,7 +140,8 @@ export const startService = async (definition: ServiceDefinition, env: NodeJS.Pr
   return { app, config: { ...config, port }, url, stop };
 };
 
-const createEventStore = async (config: RuntimeConfig, pool: Pool): Promise<EventStore> => {
+/** The event store the configuration names, migrated and ready. */
+export const createEventStore = async (config: RuntimeConfig, pool: Pool): Promise<EventStore> => {
   switch (config.eventStore) {
     case 'postgres': {
       const store = createPostgresEventStore({ pool });

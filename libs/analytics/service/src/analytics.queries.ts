@@ -1,4 +1,4 @@
-import { formatMoney } from '@crm/contracts';
+import { defaultPipelineStages, formatMoney } from '@crm/contracts';
 import {
   attainmentPercent,
   customerAcquisitionCost,
@@ -292,6 +292,12 @@ export class AnalyticsQueries {
     };
   }
 
+  /** The tenant's open stages in order: its own definition, or the default pipeline. */
+  private async stageNames(tenantId: string): Promise<string[]> {
+    const rows = await this.rows<{ name: string }>(`SELECT name FROM ${this.schema}.pipeline_stages WHERE tenant_id = $1 ORDER BY position`, [tenantId]);
+    return rows.length ? rows.map((row) => row.name) : defaultPipelineStages.map((stage) => stage.name);
+  }
+
   /** Lead statuses and pipeline stages reached (or passed) by the leads captured and deals opened in the period. */
   async funnel(tenantId: string, range: Range) {
     const s = this.schema;
@@ -305,14 +311,15 @@ export class AnalyticsQueries {
          FROM ${s}.leads WHERE tenant_id = $1 AND captured_at >= $2 AND captured_at < $3 AND merged_into IS NULL`,
       params,
     );
-    const stages = await this.rows<{ position: number; name: string }>(`SELECT position, name FROM ${s}.pipeline_stages WHERE tenant_id = $1 ORDER BY position`, [tenantId]);
+    const names = await this.stageNames(tenantId);
+    const stages = names.map((name, index) => ({ name, position: index + 1 }));
     const reached = await this.rows<{ furthest: number | null; won: boolean; deals: number }>(
       `WITH cohort AS (SELECT opportunity_id, status FROM ${s}.deals WHERE tenant_id = $1 AND opened_at >= $2 AND opened_at < $3),
             furthest AS (SELECT e.opportunity_id, max(p.position) AS furthest FROM ${s}.deal_events e JOIN cohort USING (opportunity_id)
-                           JOIN ${s}.pipeline_stages p ON p.tenant_id = e.tenant_id AND lower(p.name) = lower(e.stage)
+                           JOIN unnest($4::text[]) WITH ORDINALITY AS p(name, position) ON lower(p.name) = lower(e.stage)
                           WHERE e.tenant_id = $1 GROUP BY 1)
-       SELECT f.furthest, c.status = 'won' AS won, count(*)::int AS deals FROM cohort c LEFT JOIN furthest f USING (opportunity_id) GROUP BY 1, 2`,
-      params,
+       SELECT f.furthest::int AS furthest, c.status = 'won' AS won, count(*)::int AS deals FROM cohort c LEFT JOIN furthest f USING (opportunity_id) GROUP BY 1, 2`,
+      [...params, names],
     );
     const dealsOpened = reached.reduce((sum, row) => sum + row.deals, 0);
     const stageCounts = stages.map((stage) => ({
@@ -357,9 +364,9 @@ export class AnalyticsQueries {
          FROM stays WHERE stage IS NOT NULL AND left_at >= $2 AND left_at < $3 GROUP BY stage`,
       [tenantId, range.from.toISOString(), range.to.toISOString()],
     );
-    const order = await this.rows<{ name: string }>(`SELECT name FROM ${s}.pipeline_stages WHERE tenant_id = $1 ORDER BY position`, [tenantId]);
+    const order = await this.stageNames(tenantId);
     const rank = (stage: string) => {
-      const index = order.findIndex((entry) => entry.name.toLowerCase() === stage.toLowerCase());
+      const index = order.findIndex((name) => name.toLowerCase() === stage.toLowerCase());
       return index < 0 ? order.length : index;
     };
     rows.sort((a, b) => rank(a.stage) - rank(b.stage) || a.stage.localeCompare(b.stage));

@@ -16,6 +16,17 @@ export type PipelineStage = {
   idleDays: number;
 };
 
+/**
+ * The pipeline a tenant works with until it defines its own: no event records it, so every
+ * consumer that orders stages (the opportunities service, analytics) starts from this one.
+ */
+export const defaultPipelineStages: readonly PipelineStage[] = [
+  { name: 'Prospecting', probability: 10, forecastCategory: 'Pipeline', idleDays: 14 },
+  { name: 'Qualification', probability: 20, forecastCategory: 'Pipeline', idleDays: 14 },
+  { name: 'Proposal', probability: 50, forecastCategory: 'Best Case', idleDays: 21 },
+  { name: 'Negotiation', probability: 80, forecastCategory: 'Commit', idleDays: 21 },
+];
+
 /** The tenant's ordered open stages, replaced as a whole; Won and Lost are outcomes, not stages. */
 export type PipelineStagesDefined = EventData<'PipelineStagesDefined', { stages: PipelineStage[] }>;
 

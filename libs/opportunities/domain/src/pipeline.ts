@@ -1,14 +1,8 @@
 import { createHash } from 'node:crypto';
-import { ForecastCategory, PipelineStage, PipelineStagesDefined, streamId } from '@crm/contracts';
+import { defaultPipelineStages, ForecastCategory, PipelineStage, PipelineStagesDefined, streamId } from '@crm/contracts';
 import { CommandRejected, Decider } from '@crm/event-sourcing';
 
-/** The pipeline a tenant works with until it defines its own (issue 4). */
-export const defaultPipelineStages: readonly PipelineStage[] = [
-  { name: 'Prospecting', probability: 10, forecastCategory: 'Pipeline', idleDays: 14 },
-  { name: 'Qualification', probability: 20, forecastCategory: 'Pipeline', idleDays: 14 },
-  { name: 'Proposal', probability: 50, forecastCategory: 'Best Case', idleDays: 21 },
-  { name: 'Negotiation', probability: 80, forecastCategory: 'Commit', idleDays: 21 },
-];
+export { defaultPipelineStages };
 
 /** Idle-day limit of a stage defined without one. */
 export const defaultIdleDays = 30;
