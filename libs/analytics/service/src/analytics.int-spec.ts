@@ -300,7 +300,7 @@ describeWithInfra(['postgres'], 'analytics read models against PostgreSQL', () =
       const result: Record<string, unknown[]> = {};
       for (const table of [...projectedTables, 'event_log']) {
         const columns = table === 'event_log' ? 'event_id, tenant_id, stream_id, type, revision, occurred_at, data' : '*';
-        result[table] = (await pool.query(`SELECT ${columns} FROM "${schema}".${table} ORDER BY 1, 2, 3`)).rows;
+        result[table] = (await pool.query(`SELECT ${columns} FROM "${schema}".${table} t ORDER BY 1, 2, 3, t::text`)).rows;
       }
       return result;
     };
