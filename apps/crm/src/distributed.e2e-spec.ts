@@ -1,70 +1,15 @@
-import { ChildProcess, spawn } from 'node:child_process';
-import { createHmac, randomBytes } from 'node:crypto';
-import { join } from 'node:path';
-import { databaseUrl, describeWithInfra, kafkaBrokers, uniqueName, waitForListening } from '@crm/testing';
-import { Client } from 'pg';
+import { createDistributedStack, describeWithInfra, serviceNames } from '@crm/testing';
 
 // The distributed mode as deployed: each service its own process and database, cooperating only
 // through Kafka (real broker), with the relay publishing each service's own events.
-const root = join(__dirname, '..', '..', '..');
-
-type Service = { child: ChildProcess; url: string; output: () => string; exited: Promise<number | null> };
 
 describeWithInfra(['postgres', 'kafka'], 'distributed mode over Kafka', () => {
-  const secret = randomBytes(32).toString('hex');
-  const prefix = `${uniqueName('e2e')}.`;
-  const databases: string[] = [];
-  const services: Service[] = [];
-  const token = (() => {
-    const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-    const unsigned = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub: 'u-1', tenant: 'acme', roles: ['admin'], iat: Math.floor(Date.now() / 1000) })}`;
-    return `${unsigned}.${createHmac('sha256', secret).update(unsigned).digest('base64url')}`;
-  })();
-
-  const admin = async (sql: string) => {
-    const client = new Client({ connectionString: databaseUrl() });
-    await client.connect();
-    try {
-      await client.query(sql);
-    } finally {
-      await client.end();
-    }
-  };
-
-  const startService = async (name: string): Promise<Service> => {
-    const database = uniqueName(name.replace(/-/g, '_')).toLowerCase();
-    await admin(`CREATE DATABASE "${database}"`);
-    databases.push(database);
-    const url = new URL(databaseUrl());
-    url.pathname = `/${database}`;
-    const child = spawn(process.execPath, [join(root, `dist/apps/${name}/src/main.js`)], {
-      cwd: root,
-      env: { ...process.env, DATABASE_URL: url.toString(), KAFKA_BROKERS: kafkaBrokers().join(','), KAFKA_TOPIC_PREFIX: prefix, KAFKA_PARTITIONS: '3', JWT_SECRET: secret, PORT: '0' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    const service = { child, output: () => output, exited, url: '' };
-    services.push(service);
-    service.url = await waitForListening(service, 60_000);
-    return service;
-  };
-
-  const call = async (service: Service, method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${service.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-  };
+  const stack = createDistributedStack();
+  const startService = stack.start;
+  const call = stack.call;
 
   afterAll(async () => {
-    for (const service of services) if (service.child.exitCode === null) service.child.kill('SIGTERM');
-    const codes = await Promise.all(services.map((service) => service.exited));
-    for (const database of databases) await admin(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+    const codes = await stack.stop();
     expect(codes.every((code) => code === 0)).toBe(true);
   }, 60_000);
 
@@ -79,7 +24,7 @@ describeWithInfra(['postgres', 'kafka'], 'distributed mode over Kafka', () => {
   };
 
   it('four services over Kafka: lead → conversion → deal → stage changes → won, with rule tasks, reflected in analytics', async () => {
-    const [leads, opportunities, tasks, analytics] = await Promise.all(['leads-service', 'opportunities-service', 'tasks-service', 'analytics-service'].map(startService));
+    const [leads, opportunities, tasks, analytics] = await Promise.all(serviceNames.map((name) => startService(name)));
 
     // The team directory lives in the tasks service; leads and analytics learn it from its events.
     const member = await call(tasks, 'PUT', '/team/members/rep-3', { name: 'Rep Three', email: 'rep3@example.com', role: 'rep', managerId: 'mgr-1', teamId: 'team-k', region: 'EMEA', productLines: ['analytics'], active: true });
