@@ -3,3 +3,4 @@ export * from './linear-algebra';
 export * from './logistic-regression';
 export * from './metrics';
 export * from './random';
+export * from './pipeline';
