@@ -4,3 +4,4 @@ export * from './logistic-regression';
 export * from './metrics';
 export * from './random';
 export * from './pipeline';
+export * from './time-series';
