@@ -98,6 +98,22 @@ describe('analytics over HTTP (embedded app)', () => {
     expect(changes.body).toMatchObject({ added: { count: 1 }, advanced: { count: 1 }, slipped: { count: 1 }, won: { count: 1, amounts: [{ currency: 'EUR', amount: '50000.00' }] } });
     const asOf = await admin('GET', `/analytics/pipeline/as-of?date=${today()}`);
     expect(asOf.body).toMatchObject({ totals: [], deals: [] });
+
+    const stageModel = await admin('GET', '/analytics/stage-probabilities?minSamples=1');
+    expect(stageModel.status).toBe(200);
+    // Prospecting → Proposal → Qualification → Won: each stage left once, towards a win.
+    expect((stageModel.body as { stages: Array<{ stage: string; winProbability: number; samples: number }> }).stages.slice(0, 3)).toEqual([
+      expect.objectContaining({ stage: 'Prospecting', samples: 1, winProbability: 1 }),
+      expect.objectContaining({ stage: 'Qualification', samples: 1, winProbability: 1 }),
+      expect.objectContaining({ stage: 'Proposal', samples: 1, winProbability: 1 }),
+    ]);
+    const next = new Date();
+    next.setUTCMonth(next.getUTCMonth() + 1, 1);
+    const forecast = await admin('GET', `/analytics/forecast/pipeline?period=${next.toISOString().slice(0, 7)}&currency=EUR&draws=1000`);
+    expect(forecast.status).toBe(200);
+    expect(forecast.body).toMatchObject({ currency: 'EUR', expected: '0.00', monteCarlo: { draws: 1000, seed: 1 } });
+    // Won today: no complete month of revenue yet to model.
+    expect((await admin('GET', '/analytics/forecast/revenue?currency=EUR')).status).toBe(422);
   });
 
   it('rejects bad queries and commands with 4xx and records nothing', async () => {
@@ -121,6 +137,12 @@ describe('analytics over HTTP (embedded app)', () => {
       [rep, 'PUT', '/analytics/targets', { ownerId: 'rep-1', period: '2026-Q1', amount: '1.00' }, 403],
       [rep, 'PUT', '/analytics/costs', { source: 'web', period: '2026-01', amount: '1.00' }, 403],
       [rep, 'GET', '/audit', undefined, 403],
+      [admin, 'GET', '/analytics/forecast/pipeline?period=2020-01', undefined, 422],
+      [admin, 'GET', '/analytics/forecast/pipeline', undefined, 400, 'period'],
+      [admin, 'GET', '/analytics/forecast/revenue?model=arima', undefined, 400, 'model'],
+      [admin, 'GET', '/analytics/forecast/revenue?horizon=0', undefined, 400, 'horizon'],
+      [admin, 'GET', '/analytics/stage-probabilities?minSamples=0', undefined, 400, 'minSamples'],
+      [rep, 'POST', '/analytics/forecast/snapshots', { period: '2030-Q1' }, 403],
     ];
     for (const [client, method, path, body, status, field] of cases) {
       const response = await client(method, path, body);

@@ -47,6 +47,7 @@ export const eventCatalogue: Catalogue = {
   AutomationRulesDefined: { topic: topics.tasks, version: 1 },
   MarketingCostRecorded: { topic: topics.analytics, version: 1 },
   TargetSet: { topic: topics.analytics, version: 1 },
+  ForecastRecorded: { topic: topics.analytics, version: 1 },
 };
 
 export const isCrmEventType = (type: string): type is CrmEventType => Object.prototype.hasOwnProperty.call(eventCatalogue, type);

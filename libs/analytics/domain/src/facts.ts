@@ -1,6 +1,7 @@
 import {
   ActivityLogged,
   EventEnvelope,
+  ForecastRecorded,
   LeadCaptured,
   LeadConverted,
   LeadStatus,
@@ -55,6 +56,8 @@ export type DealFact = {
   status: 'open' | 'won' | 'lost';
   stage: string;
   probability: number;
+  /** The stage's category, or the owner's override until the next stage change. */
+  forecastCategory: string;
   currency: string;
   amountMinor: number;
   expectedCloseDate: string;
@@ -123,6 +126,20 @@ export type CostFact = { tenantId: string; source: string; period: string; perio
 export type TargetFact = { tenantId: string; scope: TargetScope; scopeId: string; period: string; periodStart: string; periodEnd: string; currency: string; amountMinor: number };
 
 export type PipelineFact = { tenantId: string; stages: PipelineStage[] };
+
+export type ForecastSnapshotFact = {
+  tenantId: string;
+  period: string;
+  method: string;
+  recordedOn: string;
+  periodStart: string;
+  periodEnd: string;
+  currency: string;
+  expectedMinor: number;
+  p10Minor: number | null;
+  p90Minor: number | null;
+  asOf: string;
+};
 
 const leadReached: Partial<Record<LeadStatus, 'workingAt' | 'qualifiedAt' | 'convertedAt'>> = { working: 'workingAt', qualified: 'qualifiedAt', converted: 'convertedAt' };
 
@@ -226,6 +243,7 @@ export const evolveDealFact = (fact: DealFact | undefined, event: EventEnvelope)
       status: 'open',
       stage: data.stage,
       probability: data.probability,
+      forecastCategory: data.forecastCategory,
       currency: data.amount.currency,
       amountMinor: data.amount.amountMinor,
       expectedCloseDate: data.expectedCloseDate,
@@ -250,7 +268,7 @@ export const evolveDealFact = (fact: DealFact | undefined, event: EventEnvelope)
   switch (event.type) {
     case 'OpportunityStageChanged': {
       const data = event.data as OpportunityStageChanged['data'];
-      const deal = { ...fact, stage: data.to, probability: data.probability, revision: event.revision };
+      const deal = { ...fact, stage: data.to, probability: data.probability, forecastCategory: data.forecastCategory, revision: event.revision };
       return { fact: deal, history: row(deal, data.direction === 'backward' ? 'slipped' : 'advanced', { stage: data.to, probability: data.probability, fromStage: data.from }) };
     }
     case 'OpportunityUpdated': {
@@ -261,6 +279,7 @@ export const evolveDealFact = (fact: DealFact | undefined, event: EventEnvelope)
         ...(changes.ownerId !== undefined ? { ownerId: changes.ownerId } : {}),
         ...(changes.expectedCloseDate !== undefined ? { expectedCloseDate: changes.expectedCloseDate } : {}),
         ...(changes.amount !== undefined ? { amountMinor: changes.amount.amountMinor, currency: changes.amount.currency } : {}),
+        ...(changes.forecastCategory !== undefined ? { forecastCategory: changes.forecastCategory } : {}),
         revision: event.revision,
       };
       if (changes.ownerId === undefined && changes.expectedCloseDate === undefined && changes.amount === undefined) return { fact: deal };
@@ -285,7 +304,7 @@ export const evolveDealFact = (fact: DealFact | undefined, event: EventEnvelope)
     }
     case 'OpportunityReopened': {
       const data = event.data as OpportunityReopened['data'];
-      const deal: DealFact = { ...fact, status: 'open', closedAt: null, stage: data.stage, probability: data.probability, revision: event.revision };
+      const deal: DealFact = { ...fact, status: 'open', closedAt: null, stage: data.stage, probability: data.probability, forecastCategory: data.forecastCategory, revision: event.revision };
       return { fact: deal, history: row(deal, 'reopened', { status: 'open', stage: data.stage, probability: data.probability }) };
     }
     default:
@@ -389,6 +408,26 @@ export const targetFact = (event: EventEnvelope): TargetFact | undefined => {
     periodEnd: interval.end.toISOString(),
     currency: data.amount.currency,
     amountMinor: data.amount.amountMinor,
+  };
+};
+
+export const forecastSnapshotFact = (event: EventEnvelope): ForecastSnapshotFact | undefined => {
+  if (event.type !== 'ForecastRecorded') return undefined;
+  const data = event.data as ForecastRecorded['data'];
+  const interval = parsePeriod(data.period);
+  if (!interval) return undefined;
+  return {
+    tenantId: event.metadata.tenantId,
+    period: data.period,
+    method: data.method,
+    recordedOn: data.asOf.slice(0, 10),
+    periodStart: interval.start.toISOString(),
+    periodEnd: interval.end.toISOString(),
+    currency: data.expected.currency,
+    expectedMinor: data.expected.amountMinor,
+    p10Minor: data.p10?.amountMinor ?? null,
+    p90Minor: data.p90?.amountMinor ?? null,
+    asOf: data.asOf,
   };
 };
 

@@ -15,3 +15,7 @@ export const costStreamId = (tenantId: string, source: string, period: string): 
 /** One stream per tenant, scope and period: setting a target again replaces it. */
 export const targetStreamId = (tenantId: string, scope: string, scopeId: string, period: string): string =>
   analyticsStreamId(derivedEventId(tenantId, `target/${scope}/${scopeId}/${period}`));
+
+/** One stream per tenant, period, method and day: the day's snapshot of that forecast. */
+export const forecastStreamId = (tenantId: string, period: string, method: string, day: string): string =>
+  analyticsStreamId(derivedEventId(tenantId, `forecast/${period}/${method}/${day}`));

@@ -1,4 +1,4 @@
-import { MarketingCostRecorded, Money, TargetScope, TargetSet } from '@crm/contracts';
+import { ForecastRecorded, MarketingCostRecorded, Money, TargetScope, TargetSet } from '@crm/contracts';
 import { Decider, sameValue } from '@crm/event-sourcing';
 
 // Marketing costs and sales targets: each (source, period) and (scope, period) is its own small
@@ -6,8 +6,10 @@ import { Decider, sameValue } from '@crm/event-sourcing';
 
 export type RecordMarketingCost = { type: 'RecordMarketingCost'; source: string; period: string; amount: Money; at: string };
 export type SetTarget = { type: 'SetTarget'; scope: TargetScope; scopeId: string; period: string; amount: Money; at: string };
-export type AnalyticsSettingCommand = RecordMarketingCost | SetTarget;
-export type AnalyticsSettingEvent = MarketingCostRecorded | TargetSet;
+/** One forecast snapshot per period, method and day: recording it again that day replaces nothing. */
+export type RecordForecast = { type: 'RecordForecast'; forecast: ForecastRecorded['data']; at: string };
+export type AnalyticsSettingCommand = RecordMarketingCost | SetTarget | RecordForecast;
+export type AnalyticsSettingEvent = MarketingCostRecorded | TargetSet | ForecastRecorded;
 export type AnalyticsSettingState = { current?: AnalyticsSettingEvent['data'] };
 
 export const analyticsSettingDecider: Decider<AnalyticsSettingCommand, AnalyticsSettingEvent, AnalyticsSettingState> = {
@@ -17,6 +19,7 @@ export const analyticsSettingDecider: Decider<AnalyticsSettingCommand, Analytics
       const data: MarketingCostRecorded['data'] = { source: command.source, period: command.period, amount: command.amount };
       return sameValue(state.current, data) ? [] : [{ type: 'MarketingCostRecorded', occurredAt: command.at, data }];
     }
+    if (command.type === 'RecordForecast') return state.current ? [] : [{ type: 'ForecastRecorded', occurredAt: command.at, data: command.forecast }];
     const data: TargetSet['data'] = { scope: command.scope, scopeId: command.scopeId, period: command.period, amount: command.amount };
     return sameValue(state.current, data) ? [] : [{ type: 'TargetSet', occurredAt: command.at, data }];
   },

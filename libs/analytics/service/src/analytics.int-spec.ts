@@ -295,6 +295,68 @@ describeWithInfra(['postgres'], 'analytics read models against PostgreSQL', () =
     expect(byActor.items.map((item) => item.type)).toEqual(expect.arrayContaining(['PipelineStagesDefined', 'TeamMemberUpserted', 'MarketingCostRecorded', 'TargetSet']));
   });
 
+  it('learns stage win probabilities from the stage history, as solved by hand', async () => {
+    // Prospecting → Qualification, Proposal, Won ×2; Qualification → Proposal, Lost; Proposal → Won ×2,
+    // Qualification; Negotiation never left (its default, 75 %). P(Proposal) = 2/3 + P(Qualification)/3,
+    // P(Qualification) = P(Proposal)/2 → 0.8 and 0.4; P(Prospecting) = (0.4 + 0.8 + 2)/4 = 0.8.
+    const learned = await service.forecasts.stageProbabilities(tenantId, 1);
+    expect(learned.ignoredTransitions).toBe(1); // D3 reopened: out of Won
+    const byStage = Object.fromEntries(learned.stages.map((stage) => [stage.stage, stage]));
+    expect(byStage.Prospecting).toMatchObject({ samples: 4, source: 'learned', transitions: { Qualification: 1, Proposal: 1, Won: 2 } });
+    expect(byStage.Prospecting.winProbability).toBeCloseTo(0.8, 12);
+    expect(byStage.Qualification.winProbability).toBeCloseTo(0.4, 12);
+    expect(byStage.Qualification.conditionalAdvance).toBe(0.5);
+    expect(byStage.Proposal.winProbability).toBeCloseTo(0.8, 12);
+    expect(byStage.Negotiation).toMatchObject({ samples: 0, source: 'stage-default', winProbability: 0.75 });
+    // With the default minimum of 20 transitions every stage keeps its default.
+    expect((await service.forecasts.stageProbabilities(tenantId, 20)).stages.map((stage) => stage.source)).toEqual(['stage-default', 'stage-default', 'stage-default', 'stage-default']);
+  });
+
+  it('forecasts a coming quarter from the open pipeline, reproducibly, and records snapshots whose accuracy shows once it is over', async () => {
+    // D5 (EUR 4,000, Qualification at its default 25 %) is older than every won deal's cycle, and
+    // its expected close date falls before the quarter's end: it closes in it if it is won.
+    const forecast = await service.forecasts.pipelineForecast(tenantId, '2026-Q3', { currency: 'EUR', draws: 5_000, seed: 7, minSamples: 20 });
+    expect(forecast).toMatchObject({ currency: 'EUR', expected: '1000.00', closedWon: '0.00', openPipelineExpected: '1000.00' });
+    expect(forecast.byCategory.Pipeline).toEqual({ deals: 1, amount: '4000.00', expected: '1000.00' });
+    expect(forecast.byOwner['rep-a']).toEqual({ deals: 1, amount: '4000.00', expected: '1000.00' });
+    expect(forecast.byTeam['t-1']).toEqual({ deals: 1, amount: '4000.00', expected: '1000.00' });
+    expect(forecast.monteCarlo).toMatchObject({ p10: '0.00', p90: '4000.00' });
+    expect(await service.forecasts.pipelineForecast(tenantId, '2026-Q3', { currency: 'EUR', draws: 5_000, seed: 7, minSamples: 20 })).toEqual(forecast);
+    await expect(service.forecasts.pipelineForecast(tenantId, '2026-Q1', { draws: 100, seed: 1, minSamples: 20 })).rejects.toThrow(/is over/);
+
+    const revenue = await service.forecasts.revenueForecast(tenantId, { horizon: 3, model: 'auto', granularity: 'month', currency: 'EUR' });
+    const [all] = revenue.groups;
+    // Won EUR by month from the first win to May: February 12,000, March 9,000, April and May nothing.
+    expect(all.history).toEqual([
+      { period: '2026-02', amount: '12000.00' },
+      { period: '2026-03', amount: '9000.00' },
+      { period: '2026-04', amount: '0.00' },
+      { period: '2026-05', amount: '0.00' },
+    ]);
+    expect(all.forecast.map((step) => step.period)).toEqual(['2026-06', '2026-07', '2026-08']);
+    for (const step of all.forecast) expect(Number(step.lower95) <= Number(step.lower80) && Number(step.lower80) <= Number(step.amount) && Number(step.amount) <= Number(step.upper80) && Number(step.upper80) <= Number(step.upper95)).toBe(true);
+    await expect(service.forecasts.revenueForecast(tenantId, { horizon: 3, model: 'holt-winters-additive', granularity: 'month', currency: 'EUR' })).rejects.toThrow(/cannot be fitted/);
+
+    const context = { metadata: { tenantId, actor: { id: 'admin-1', role: 'admin' as const }, correlationId: 'c', causationId: 'c' }, now: now.toISOString() };
+    const recorded = await service.recordForecasts('2026-Q3', 'EUR', context);
+    expect(recorded.map((entry) => entry.method)).toEqual(['pipeline', expect.stringMatching(/^revenue:/)]);
+    // Recorded again the same day: nothing new.
+    expect((await service.recordForecasts('2026-Q3', 'EUR', context)).map((entry) => entry.position)).toEqual([null, null]);
+    await service.waitFor(Math.max(...recorded.map((entry) => entry.position ?? 0)), 10_000);
+    expect((await service.forecasts.accuracy(tenantId)).snapshots).toEqual([]);
+    now = new Date('2026-10-02T00:00:00.000Z');
+    try {
+      const accuracy = await service.forecasts.accuracy(tenantId, '2026-Q3');
+      expect(accuracy.snapshots).toEqual([
+        expect.objectContaining({ period: '2026-Q3', method: 'pipeline', forecast: '1000.00', actual: '0.00', error: '1000.00', absolutePercentError: null, withinP10P90: true }),
+        expect.objectContaining({ period: '2026-Q3', method: recorded[1].method, actual: '0.00' }),
+      ]);
+      expect(accuracy.methods[0]).toMatchObject({ method: 'pipeline', snapshots: 1, currency: 'EUR', meanAbsoluteError: '1000.00', bias: '1000.00', meanAbsolutePercentError: null, mapeNote: 'undefined: a period had no won revenue' });
+    } finally {
+      now = new Date('2026-06-01T00:00:00.000Z');
+    }
+  });
+
   it('rebuilds every read model, from the store or from its event log, to the same rows', async () => {
     const snapshot = async () => {
       const result: Record<string, unknown[]> = {};

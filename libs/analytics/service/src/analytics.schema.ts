@@ -5,7 +5,7 @@ export const assertSchemaName = (schema: string): string => {
 };
 
 /** Every projected table, emptied by a rebuild (the event log copy is kept unless re-ingested). */
-export const projectedTables = ['leads', 'deals', 'deal_events', 'tasks', 'activities', 'members', 'marketing_costs', 'targets', 'pipeline_stages'] as const;
+export const projectedTables = ['leads', 'deals', 'deal_events', 'tasks', 'activities', 'members', 'marketing_costs', 'targets', 'pipeline_stages', 'forecast_snapshots'] as const;
 
 /**
  * Created at start-up; the advisory lock keeps replicas starting together from racing. `event_log`
@@ -79,6 +79,8 @@ CREATE TABLE IF NOT EXISTS ${s}.deals (
   revision bigint NOT NULL,
   PRIMARY KEY (tenant_id, opportunity_id)
 );
+-- Added after deals first shipped; a rebuild fills it for deals projected before.
+ALTER TABLE ${s}.deals ADD COLUMN IF NOT EXISTS forecast_category text NOT NULL DEFAULT 'Pipeline';
 CREATE INDEX IF NOT EXISTS deals_opened_idx ON ${s}.deals (tenant_id, opened_at);
 CREATE INDEX IF NOT EXISTS deals_closed_idx ON ${s}.deals (tenant_id, closed_at) WHERE closed_at IS NOT NULL;
 CREATE INDEX IF NOT EXISTS deals_lead_idx ON ${s}.deals (tenant_id, lead_id);
@@ -164,6 +166,21 @@ CREATE TABLE IF NOT EXISTS ${s}.targets (
   currency text NOT NULL,
   amount_minor bigint NOT NULL,
   PRIMARY KEY (tenant_id, scope, scope_id, period)
+);
+
+CREATE TABLE IF NOT EXISTS ${s}.forecast_snapshots (
+  tenant_id text NOT NULL,
+  period text NOT NULL,
+  method text NOT NULL,
+  recorded_on date NOT NULL,
+  period_start timestamptz NOT NULL,
+  period_end timestamptz NOT NULL,
+  currency text NOT NULL,
+  expected_minor bigint NOT NULL,
+  p10_minor bigint,
+  p90_minor bigint,
+  as_of timestamptz NOT NULL,
+  PRIMARY KEY (tenant_id, period, method, recorded_on)
 );
 
 CREATE TABLE IF NOT EXISTS ${s}.pipeline_stages (

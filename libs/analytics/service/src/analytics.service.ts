@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { EventEnvelope, formatMoney, Money, parseMoney, serviceCategories, streamCategories, TargetScope } from '@crm/contracts';
-import { AnalyticsSettingCommand, analyticsSettingDecider, AnalyticsSettingEvent, AnalyticsSettingState, costStreamId, parsePeriod, targetStreamId } from '@crm/analytics-domain';
+import { AnalyticsSettingCommand, analyticsSettingDecider, AnalyticsSettingEvent, AnalyticsSettingState, costStreamId, forecastStreamId, parsePeriod, targetStreamId } from '@crm/analytics-domain';
 import { CommandContext, createCommandHandler, EventBus, EventStore, SqlExecutor, Subscription } from '@crm/event-sourcing';
 import { EVENT_BUS, EVENT_STORE, PG_POOL, RequestValidationFailed } from '@crm/platform';
 import { Pool } from 'pg';
@@ -8,6 +8,7 @@ import { DataSource } from 'typeorm';
 import { AnalyticsQueries } from './analytics.queries';
 import { analyticsSchemaSql, assertSchemaName, projectedTables } from './analytics.schema';
 import { createAnalyticsDataSource, managerOn } from './data-source';
+import { AnalyticsForecasts } from './forecasting';
 import { projectEvents, projectionLockSql } from './projector';
 
 export const ANALYTICS_SETTINGS = Symbol('ANALYTICS_SETTINGS');
@@ -32,6 +33,7 @@ export class AnalyticsService implements OnModuleInit, OnModuleDestroy {
   readonly schema: string;
   dataSource?: DataSource;
   queries?: AnalyticsQueries;
+  forecasting?: AnalyticsForecasts;
   projector?: Subscription;
   settingsProjector?: Subscription;
 
@@ -49,6 +51,7 @@ export class AnalyticsService implements OnModuleInit, OnModuleDestroy {
     await this.pool.query(analyticsSchemaSql(this.schema));
     this.dataSource = await createAnalyticsDataSource(this.pool, this.schema);
     this.queries = new AnalyticsQueries(this.dataSource, this.schema, this.settings.clock);
+    this.forecasting = new AnalyticsForecasts(this.dataSource, this.schema, this.settings.clock);
     const onError = (name: string) => (error: unknown, attempt: number) => this.logger.error(`${name} failed (attempt ${attempt}): ${(error as Error).message}`);
     // The other contexts' events arrive over the bus (the store itself, or Kafka); analytics' own
     // from its store, so that a cost or target just recorded can be read back by its position.
@@ -85,6 +88,31 @@ export class AnalyticsService implements OnModuleInit, OnModuleDestroy {
   async costs(tenantId: string, period?: string) {
     const rows = await this.readModels.costRecords(tenantId, period);
     return rows.map((row) => ({ source: row.source, period: row.period, ...formatMoney({ amountMinor: row.amountMinor, currency: row.currency }) }));
+  }
+
+  get forecasts(): AnalyticsForecasts {
+    if (!this.forecasting) throw new Error('the analytics module has not started');
+    return this.forecasting;
+  }
+
+  /** Records today's snapshots of the period's forecasts (one per method and day), for the accuracy report. */
+  async recordForecasts(period: string, currency: string | undefined, context: CommandContext) {
+    const day = context.now.slice(0, 10);
+    const recorded = [];
+    for (const snapshot of await this.forecasts.snapshotsFor(context.metadata.tenantId, period, currency)) {
+      const money = (amountMinor: number) => ({ amountMinor, currency: snapshot.currency });
+      const forecast = {
+        period,
+        method: snapshot.method,
+        expected: money(snapshot.expectedMinor),
+        ...(snapshot.p10Minor !== undefined ? { p10: money(snapshot.p10Minor) } : {}),
+        ...(snapshot.p90Minor !== undefined ? { p90: money(snapshot.p90Minor) } : {}),
+        asOf: context.now,
+      };
+      const result = await this.handle(forecastStreamId(context.metadata.tenantId, period, snapshot.method, day), { type: 'RecordForecast', forecast, at: context.now }, context);
+      recorded.push({ method: snapshot.method, expected: formatMoney(forecast.expected), ...(forecast.p10 ? { p10: formatMoney(forecast.p10).amount, p90: formatMoney(forecast.p90 as Money).amount } : {}), recordedOn: day, position: result.position });
+    }
+    return recorded;
   }
 
   get readModels(): AnalyticsQueries {

@@ -58,6 +58,7 @@ export class DealRecord {
   @Column('text') status!: string;
   @Column('text') stage!: string;
   @Column('numeric', { transformer: numeric }) probability!: number;
+  @Column('text', { name: 'forecast_category' }) forecastCategory!: string;
   @Column('text') currency!: string;
   @Column('bigint', { name: 'amount_minor', transformer: bigintNumber }) amountMinor!: number;
   @Column('date', { name: 'expected_close_date' }) expectedCloseDate!: string;
@@ -154,4 +155,19 @@ export class PipelineStageRecord {
   @Column('numeric', { transformer: numeric }) probability!: number;
 }
 
-export const analyticsEntities = [LoggedEvent, LeadRecord, DealRecord, DealEventRecord, TaskRecord, ActivityRecord, MemberRecord, MarketingCostRecord, TargetRecord, PipelineStageRecord];
+@Entity({ name: 'forecast_snapshots' })
+export class ForecastSnapshotRecord {
+  @PrimaryColumn('text', { name: 'tenant_id' }) tenantId!: string;
+  @PrimaryColumn('text') period!: string;
+  @PrimaryColumn('text') method!: string;
+  @PrimaryColumn('date', { name: 'recorded_on' }) recordedOn!: string;
+  @Column('timestamptz', { name: 'period_start' }) periodStart!: Date;
+  @Column('timestamptz', { name: 'period_end' }) periodEnd!: Date;
+  @Column('text') currency!: string;
+  @Column('bigint', { name: 'expected_minor', transformer: bigintNumber }) expectedMinor!: number;
+  @Column('bigint', { name: 'p10_minor', nullable: true, transformer: bigintNumber }) p10Minor!: number | null;
+  @Column('bigint', { name: 'p90_minor', nullable: true, transformer: bigintNumber }) p90Minor!: number | null;
+  @Column('timestamptz', { name: 'as_of' }) asOf!: Date;
+}
+
+export const analyticsEntities = [ForecastSnapshotRecord, LoggedEvent, LeadRecord, DealRecord, DealEventRecord, TaskRecord, ActivityRecord, MemberRecord, MarketingCostRecord, TargetRecord, PipelineStageRecord];

@@ -4,3 +4,4 @@ export * from './analytics.queries';
 export * from './analytics.schema';
 export * from './data-source';
 export * from './projector';
+export * from './forecasting';

@@ -7,6 +7,7 @@ import {
   evolveDealFact,
   evolveLeadFact,
   evolveTaskFact,
+  forecastSnapshotFact,
   LeadFact,
   memberFact,
   pipelineFact,
@@ -38,8 +39,8 @@ const tables = {
   ]),
   deals: table('deals', ['tenant_id', 'opportunity_id'], [
     ['tenant_id', 'text'], ['opportunity_id', 'uuid'], ['lead_id', 'uuid'], ['name', 'text'], ['owner_id', 'text'], ['product_type', 'text'], ['status', 'text'],
-    ['stage', 'text'], ['probability', 'numeric'], ['currency', 'text'], ['amount_minor', 'bigint'], ['expected_close_date', 'date'], ['opened_at', 'timestamptz'],
-    ['closed_at', 'timestamptz'], ['revision', 'bigint'],
+    ['stage', 'text'], ['probability', 'numeric'], ['forecast_category', 'text'], ['currency', 'text'], ['amount_minor', 'bigint'], ['expected_close_date', 'date'],
+    ['opened_at', 'timestamptz'], ['closed_at', 'timestamptz'], ['revision', 'bigint'],
   ]),
   dealEvents: table('deal_events', ['tenant_id', 'opportunity_id', 'revision'], [
     ['tenant_id', 'text'], ['opportunity_id', 'uuid'], ['revision', 'bigint'], ['occurred_at', 'timestamptz'], ['kind', 'text'], ['stage', 'text'], ['probability', 'numeric'],
@@ -61,6 +62,10 @@ const tables = {
   ]),
   targets: table('targets', ['tenant_id', 'scope', 'scope_id', 'period'], [
     ['tenant_id', 'text'], ['scope', 'text'], ['scope_id', 'text'], ['period', 'text'], ['period_start', 'timestamptz'], ['period_end', 'timestamptz'], ['currency', 'text'], ['amount_minor', 'bigint'],
+  ]),
+  forecasts: table('forecast_snapshots', ['tenant_id', 'period', 'method', 'recorded_on'], [
+    ['tenant_id', 'text'], ['period', 'text'], ['method', 'text'], ['recorded_on', 'date'], ['period_start', 'timestamptz'], ['period_end', 'timestamptz'], ['currency', 'text'],
+    ['expected_minor', 'bigint'], ['p10_minor', 'bigint'], ['p90_minor', 'bigint'], ['as_of', 'timestamptz'],
   ]),
   pipelineStages: table('pipeline_stages', ['tenant_id', 'position'], [['tenant_id', 'text'], ['position', 'int'], ['name', 'text'], ['probability', 'numeric']]),
 };
@@ -191,6 +196,7 @@ export const projectEvents = async (manager: EntityManager, schema: string, batc
   await upsert(manager, schema, tables.members, last(events.map(memberFact), (fact) => `${fact.tenantId}/${fact.memberId}`).map(toRow));
   await upsert(manager, schema, tables.costs, last(events.map(costFact), (fact) => `${fact.tenantId}/${fact.source}/${fact.period}`).map(toRow));
   await upsert(manager, schema, tables.targets, last(events.map(targetFact), (fact) => `${fact.tenantId}/${fact.scope}/${fact.scopeId}/${fact.period}`).map(toRow));
+  await upsert(manager, schema, tables.forecasts, last(events.map(forecastSnapshotFact), (fact) => `${fact.tenantId}/${fact.period}/${fact.method}/${fact.recordedOn}`).map(toRow));
   for (const pipeline of last(events.map(pipelineFact), (fact) => fact.tenantId)) {
     await manager.query(`DELETE FROM ${schema}.pipeline_stages WHERE tenant_id = $1`, [pipeline.tenantId]);
     await upsert(manager, schema, tables.pipelineStages, pipeline.stages.map((stage, position) => ({ tenant_id: pipeline.tenantId, position, name: stage.name, probability: stage.probability })));

@@ -16,4 +16,14 @@ export type MarketingCostRecorded = EventData<'MarketingCostRecorded', { source:
 /** A won-revenue target for one scope and period, replacing the earlier one. */
 export type TargetSet = EventData<'TargetSet', { scope: TargetScope; scopeId: string; period: string; amount: Money }>;
 
-export type AnalyticsEvent = MarketingCostRecorded | TargetSet;
+/**
+ * A forecast of a period's won revenue as it stood when recorded, kept so that its accuracy can be
+ * measured once the period is over. `method` is `pipeline` (the probability-weighted pipeline) or
+ * `revenue:<model>` (a time-series model of past won revenue).
+ */
+export type ForecastRecorded = EventData<
+  'ForecastRecorded',
+  { period: string; method: string; expected: Money; p10?: Money; p90?: Money; asOf: string }
+>;
+
+export type AnalyticsEvent = MarketingCostRecorded | TargetSet | ForecastRecorded;

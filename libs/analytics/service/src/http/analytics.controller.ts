@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Put, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Put, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { formatMoney, TargetScope } from '@crm/contracts';
 import { endOfDay, parseDay, parsePeriod } from '@crm/analytics-domain';
@@ -7,7 +7,21 @@ import { ServiceUnavailableException } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { Range } from '../analytics.queries';
 import { AnalyticsService } from '../analytics.service';
-import { AsOfQuery, AuditQuery, CostsQuery, KpiQuery, OwnerReportQuery, PeriodQuery, RecordCostDto, SetTargetDto, TargetsQuery } from './analytics.dto';
+import {
+  AsOfQuery,
+  AuditQuery,
+  CostsQuery,
+  KpiQuery,
+  OwnerReportQuery,
+  PeriodQuery,
+  PipelineForecastQuery,
+  RecordCostDto,
+  RecordForecastDto,
+  RevenueForecastQuery,
+  SetTargetDto,
+  StageProbabilitiesQuery,
+  TargetsQuery,
+} from './analytics.dto';
 
 const settingRoles = ['admin', 'manager', 'integration'] as const;
 
@@ -125,6 +139,48 @@ export class AnalyticsController {
     const day = parseDay(query.date);
     if (!day) throw new RequestValidationFailed([{ field: 'date', messages: ['date must be a calendar date YYYY-MM-DD'] }]);
     return this.analytics.readModels.pipelineAsOf(actor.tenantId, endOfDay(day), { limit: query.limit ?? 500, after: query.after?.toLowerCase() });
+  }
+
+  @Get('stage-probabilities')
+  @ApiOperation({ summary: 'Win probability and expected remaining days per stage, learned from the stage history (absorbing Markov chain), with sample sizes' })
+  async stageProbabilities(@Query() query: StageProbabilitiesQuery, @CurrentActor() actor: RequestActor) {
+    await this.caughtUp(query.minPosition);
+    return this.analytics.forecasts.stageProbabilities(actor.tenantId, query.minSamples ?? 20);
+  }
+
+  @Get('forecast/pipeline')
+  @ApiOperation({ summary: 'Expected revenue of a period from the open pipeline (learned win and close probabilities), by category, owner and team, with Monte Carlo P10/P50/P90' })
+  async pipelineForecast(@Query() query: PipelineForecastQuery, @CurrentActor() actor: RequestActor) {
+    await this.caughtUp(query.minPosition);
+    return this.analytics.forecasts.pipelineForecast(actor.tenantId, query.period, { currency: query.currency, draws: query.draws ?? 10_000, seed: query.seed ?? 1, minSamples: query.minSamples ?? 20 });
+  }
+
+  @Get('forecast/revenue')
+  @ApiOperation({ summary: 'Won revenue forecast by a time-series model (or the backtest winner), with 80 % and 95 % intervals and backtest MAE, RMSE, MAPE, sMAPE, MASE' })
+  async revenueForecast(@Query() query: RevenueForecastQuery, @CurrentActor() actor: RequestActor) {
+    await this.caughtUp(query.minPosition);
+    return this.analytics.forecasts.revenueForecast(actor.tenantId, {
+      horizon: query.horizon ?? 12,
+      model: query.model ?? 'auto',
+      granularity: query.granularity ?? 'month',
+      groupBy: query.groupBy,
+      currency: query.currency,
+    });
+  }
+
+  @Post('forecast/snapshots')
+  @HttpCode(201)
+  @ApiOperation({ summary: 'Record today’s forecasts of a period (pipeline and revenue model) so their accuracy can be measured when it closes' })
+  async recordForecasts(@Body() dto: RecordForecastDto, @CurrentActor() actor: RequestActor) {
+    requireRole(actor, settingRoles, 'record forecasts');
+    return { period: dto.period, snapshots: await this.analytics.recordForecasts(dto.period, dto.currency, commandContext(actor, undefined, this.today())) };
+  }
+
+  @Get('forecast/accuracy')
+  @ApiOperation({ summary: 'Recorded forecasts of periods now over against the revenue actually won: errors per snapshot, MAE, MAPE and bias per method' })
+  async forecastAccuracy(@Query() query: CostsQuery, @CurrentActor() actor: RequestActor) {
+    await this.caughtUp(query.minPosition);
+    return this.analytics.forecasts.accuracy(actor.tenantId, query.period);
   }
 
   @Get('pipeline/changes')

@@ -4,6 +4,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { groupings } from '../analytics.queries';
+import { revenueModels } from '../forecasting';
 
 const currencyCode = /^[A-Z]{3}$/;
 const currencyMessage = { message: 'currency must be an ISO-4217 code such as EUR' };
@@ -68,4 +69,36 @@ export class AuditQuery extends PeriodQuery {
   @ApiPropertyOptional({ example: 'opportunity-6f1c…' }) @IsOptional() @Matches(/^[a-z]+-[A-Za-z0-9._:@-]{1,100}$/, { message: 'stream must be a stream id such as lead-{uuid}' }) stream?: string;
   @ApiPropertyOptional({ default: 100, maximum: 1000 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(1000) limit?: number;
   @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(500) cursor?: string;
+}
+
+export class StageProbabilitiesQuery {
+  @ApiPropertyOptional({ default: 20, description: 'Transitions a stage needs before its learned probability replaces the default' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  minSamples?: number;
+  @ApiPropertyOptional() @IsOptional() @Matches(/^\d{1,15}$/, positionMessage) minPosition?: string;
+}
+
+export class PipelineForecastQuery extends StageProbabilitiesQuery {
+  @ApiProperty({ example: '2026-Q3', description: 'A month or quarter not yet over' }) @Matches(periodPattern, periodMessage) period!: string;
+  @ApiPropertyOptional({ example: 'EUR', description: 'Default: the currency most deals are in' }) @IsOptional() @Matches(currencyCode, currencyMessage) currency?: string;
+  @ApiPropertyOptional({ default: 10_000 }) @IsOptional() @Type(() => Number) @IsInt() @Min(100) @Max(200_000) draws?: number;
+  @ApiPropertyOptional({ default: 1, description: 'The simulation seed: the same seed gives the same percentiles' }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) @Max(2 ** 31) seed?: number;
+}
+
+export class RevenueForecastQuery {
+  @ApiPropertyOptional({ default: 12 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(104) horizon?: number;
+  @ApiPropertyOptional({ enum: revenueModels, default: 'auto' }) @IsOptional() @IsIn(revenueModels) model?: (typeof revenueModels)[number];
+  @ApiPropertyOptional({ enum: ['month', 'week'], default: 'month' }) @IsOptional() @IsIn(['month', 'week']) granularity?: 'month' | 'week';
+  @ApiPropertyOptional({ enum: groupings }) @IsOptional() @IsIn(groupings) groupBy?: (typeof groupings)[number];
+  @ApiPropertyOptional({ example: 'EUR' }) @IsOptional() @Matches(currencyCode, currencyMessage) currency?: string;
+  @ApiPropertyOptional() @IsOptional() @Matches(/^\d{1,15}$/, positionMessage) minPosition?: string;
+}
+
+export class RecordForecastDto {
+  @ApiProperty({ example: '2026-Q3' }) @Matches(periodPattern, periodMessage) period!: string;
+  @ApiPropertyOptional({ example: 'EUR' }) @Optional() @Matches(currencyCode, currencyMessage) currency?: string;
 }
