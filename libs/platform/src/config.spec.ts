@@ -14,6 +14,8 @@ describe('loadConfig', () => {
       kafkaPartitions: 6,
       kafkaTopicPrefix: '',
       bodyLimit: 262144,
+      rateLimitPerMinute: 6000,
+      requestTimeoutMs: 30000,
       jwtSecret: undefined,
     });
   });
@@ -28,8 +30,10 @@ describe('loadConfig', () => {
       KURRENTDB_URL: 'kurrentdb://k:2113?tls=false',
       KAFKA_BROKERS: 'a:9092, b:9092,',
       BODY_LIMIT_BYTES: '2048',
+      RATE_LIMIT_PER_MINUTE: '0',
+      REQUEST_TIMEOUT_MS: '5000',
     });
-    expect(config).toMatchObject({ port: 8080, host: '127.0.0.1', dataDir: '/var/lib/crm', eventStore: 'kurrentdb', kafkaBrokers: ['a:9092', 'b:9092'], bodyLimit: 2048 });
+    expect(config).toMatchObject({ port: 8080, host: '127.0.0.1', dataDir: '/var/lib/crm', eventStore: 'kurrentdb', kafkaBrokers: ['a:9092', 'b:9092'], bodyLimit: 2048, rateLimitPerMinute: 0, requestTimeoutMs: 5000 });
   });
 
   it.each([
@@ -38,6 +42,8 @@ describe('loadConfig', () => {
     [{ EVENT_STORE: 'mongo' }, /EVENT_STORE must be postgres or kurrentdb/],
     [{ EVENT_STORE: 'kurrentdb' }, /needs KURRENTDB_URL/],
     [{ BODY_LIMIT_BYTES: '10' }, /BODY_LIMIT_BYTES/],
+    [{ RATE_LIMIT_PER_MINUTE: '-1' }, /RATE_LIMIT_PER_MINUTE/],
+    [{ REQUEST_TIMEOUT_MS: '5' }, /REQUEST_TIMEOUT_MS/],
   ])('rejects %j with a clear message', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

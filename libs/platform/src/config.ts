@@ -16,6 +16,10 @@ export type RuntimeConfig = {
   kafkaTopicPrefix: string;
   /** Maximum accepted request body, in bytes. */
   bodyLimit: number;
+  /** Requests per minute one token (or, without one, one address) may make; 0 turns the limit off. */
+  rateLimitPerMinute: number;
+  /** A request not answered within this many milliseconds gets 503 (and its connection is not held). */
+  requestTimeoutMs: number;
   /** HS256 secret for bearer tokens; the embedded app makes and keeps one in DATA_DIR when unset. */
   jwtSecret?: string;
 };
@@ -41,6 +45,8 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     kafkaPartitions: integer(env.KAFKA_PARTITIONS ?? '6', 'KAFKA_PARTITIONS', 1, 1000),
     kafkaTopicPrefix: topicPrefix(env.KAFKA_TOPIC_PREFIX ?? ''),
     bodyLimit: integer(env.BODY_LIMIT_BYTES ?? String(256 * 1024), 'BODY_LIMIT_BYTES', 1024, 64 * 1024 * 1024),
+    rateLimitPerMinute: integer(env.RATE_LIMIT_PER_MINUTE ?? '6000', 'RATE_LIMIT_PER_MINUTE', 0, 10_000_000),
+    requestTimeoutMs: integer(env.REQUEST_TIMEOUT_MS ?? '30000', 'REQUEST_TIMEOUT_MS', 100, 3_600_000),
     jwtSecret: jwtSecret(env.JWT_SECRET),
   };
 };

@@ -1,5 +1,6 @@
 import { Controller, Get, HttpCode, Inject, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
 import { EventStore } from '@crm/event-sourcing';
 import { Pool } from 'pg';
 import { Public } from './auth/request-context';
@@ -9,6 +10,7 @@ type Check = { status: 'up' | 'down'; detail?: string };
 
 @ApiTags('health')
 @Public()
+@SkipThrottle()
 @Controller('health')
 export class HealthController {
   constructor(

@@ -1,4 +1,5 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
+import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
 import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { EventBus, EventStore } from '@crm/event-sourcing';
 import { Pool } from 'pg';
@@ -6,6 +7,7 @@ import { RuntimeConfig } from './config';
 import { AUTH_SETTINGS, AuthGuard } from './auth/auth.guard';
 import { HealthController } from './health.controller';
 import { IdempotencyInterceptor } from './http/idempotency.interceptor';
+import { TimeoutInterceptor } from './http/timeout.interceptor';
 import { EVENT_BUS, EVENT_STORE, PG_POOL, RUNTIME_CONFIG } from './tokens';
 
 export type Infrastructure = {
@@ -22,8 +24,20 @@ export type Infrastructure = {
 @Module({})
 export class InfrastructureModule {
   static forRoot(infrastructure: Infrastructure): DynamicModule {
+    const limit = infrastructure.config.rateLimitPerMinute;
     return {
       module: InfrastructureModule,
+      imports: [
+        // Per token (tenant and subject, once the auth guard has run), else per address.
+        ThrottlerModule.forRoot({
+          throttlers: [{ name: 'default', ttl: 60_000, limit: Math.max(1, limit) }],
+          skipIf: () => limit === 0,
+          getTracker: (request: Record<string, unknown>) => {
+            const actor = request.actor as { tenantId: string; userId: string } | undefined;
+            return actor ? `token:${actor.tenantId}/${actor.userId}` : `ip:${String(request.ip)}`;
+          },
+        }),
+      ],
       controllers: [HealthController],
       providers: [
         { provide: RUNTIME_CONFIG, useValue: infrastructure.config },
@@ -32,6 +46,8 @@ export class InfrastructureModule {
         { provide: EVENT_BUS, useValue: infrastructure.bus },
         { provide: AUTH_SETTINGS, useValue: { hs256Secret: infrastructure.jwtSecret } },
         { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_GUARD, useClass: ThrottlerGuard },
+        { provide: APP_INTERCEPTOR, useClass: TimeoutInterceptor },
         { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
       ],
       exports: [RUNTIME_CONFIG, PG_POOL, EVENT_STORE, EVENT_BUS],
