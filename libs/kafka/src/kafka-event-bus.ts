@@ -21,7 +21,14 @@ export type KafkaEventBusOptions = {
 /** Counts a process exposes as metrics (see issue 10): dead-lettered and skipped messages. */
 export type BusCounters = { deadLettered: number; skipped: number; applied: number; duplicates: number };
 
-export type KafkaEventBus = EventBus & { readonly counters: BusCounters; close: () => Promise<void> };
+export type ConsumerLag = { group: string; topic: string; partition: number; lag: number };
+
+export type KafkaEventBus = EventBus & {
+  readonly counters: BusCounters;
+  /** Messages not yet consumed, per consumer group, topic and partition (high watermark − committed offset). */
+  lag: () => Promise<ConsumerLag[]>;
+  close: () => Promise<void>;
+};
 
 const inboxSql = `
 CREATE SCHEMA IF NOT EXISTS event_bus;
@@ -48,6 +55,7 @@ export const createKafkaEventBus = async (options: KafkaEventBusOptions): Promis
   const dlqProducer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   await dlqProducer.connect();
   const subscriptions: Subscription[] = [];
+  const groups: Array<{ groupId: string; topics: string[] }> = [];
 
   const applyOnce = async (consumer: string, event: EventEnvelope, handler: BusSubscriptionOptions['handler'], transactional: boolean) => {
     if (!transactional) {
@@ -97,6 +105,26 @@ export const createKafkaEventBus = async (options: KafkaEventBusOptions): Promis
 
   return {
     counters,
+    lag: async () => {
+      const admin = options.kafka.admin();
+      await admin.connect();
+      try {
+        const result: ConsumerLag[] = [];
+        for (const { groupId, topics } of groups) {
+          for (const { topic, partitions } of await admin.fetchOffsets({ groupId, topics })) {
+            const ends = new Map((await admin.fetchTopicOffsets(topic)).map((entry) => [entry.partition, Number(entry.high)]));
+            for (const { partition, offset } of partitions) {
+              const committed = Number(offset);
+              const end = ends.get(partition) ?? 0;
+              result.push({ group: groupId, topic, partition, lag: Math.max(0, committed < 0 ? end : end - committed) });
+            }
+          }
+        }
+        return result;
+      } finally {
+        await admin.disconnect();
+      }
+    },
     subscribe: async (subscription) => {
       const topics = [...new Set(subscription.categories.map((category) => `${options.topicPrefix ?? ''}${topicForCategory(category as StreamCategory)}`))];
       const admin = options.kafka.admin();
@@ -109,6 +137,7 @@ export const createKafkaEventBus = async (options: KafkaEventBusOptions): Promis
       } finally {
         await admin.disconnect();
       }
+      groups.push({ groupId: `${options.topicPrefix ?? ''}${subscription.name}`, topics });
       const consumer = options.kafka.consumer({ groupId: `${options.topicPrefix ?? ''}${subscription.name}`, sessionTimeout: 30_000, heartbeatInterval: 3_000, allowAutoTopicCreation: false });
       await consumer.connect();
       await consumer.subscribe({ topics, fromBeginning: true });

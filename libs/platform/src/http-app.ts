@@ -28,6 +28,19 @@ export const createHttpApp = async (infrastructure: Infrastructure, options: Htt
     abortOnError: false,
     },
   );
+  // HTTP latency by route pattern (not by URL: ids would explode the label set), and commands by outcome.
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onResponse', async (request, reply) => {
+      const route = request.routeOptions?.url ?? 'unmatched';
+      const status = reply.statusCode;
+      infrastructure.metrics.httpDuration.observe({ method: request.method, route, status: String(status) }, reply.elapsedTime / 1000);
+      if (['POST', 'PUT', 'PATCH', 'DELETE'].includes(request.method)) {
+        infrastructure.metrics.commands.inc({ route, outcome: status < 400 ? 'accepted' : status < 500 ? 'rejected' : 'failed' });
+        if (status === 412) infrastructure.metrics.conflicts.inc({ kind: 'if-match' });
+      }
+    });
   // Security headers on every answer. The CSP allows what the API docs page needs and nothing from elsewhere.
   await app.register(helmet, {
     contentSecurityPolicy: {

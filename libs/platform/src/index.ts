@@ -8,3 +8,4 @@ export * from './http-app';
 export * from './runtime';
 export * from './auth';
 export * from './http';
+export * from './observability/metrics';

@@ -8,7 +8,9 @@ import { AUTH_SETTINGS, AuthGuard } from './auth/auth.guard';
 import { HealthController } from './health.controller';
 import { IdempotencyInterceptor } from './http/idempotency.interceptor';
 import { TimeoutInterceptor } from './http/timeout.interceptor';
-import { EVENT_BUS, EVENT_STORE, PG_POOL, RUNTIME_CONFIG } from './tokens';
+import { MetricsController } from './observability/metrics.controller';
+import { Metrics } from './observability/metrics';
+import { EVENT_BUS, EVENT_STORE, METRICS, PG_POOL, RUNTIME_CONFIG } from './tokens';
 
 export type Infrastructure = {
   config: RuntimeConfig;
@@ -17,6 +19,7 @@ export type Infrastructure = {
   store: EventStore;
   /** How this process consumes other contexts' events (store subscriptions or Kafka). */
   bus: EventBus;
+  metrics: Metrics;
 };
 
 /** Makes the pool, the event store and the configuration injectable everywhere, and serves health. */
@@ -38,19 +41,20 @@ export class InfrastructureModule {
           },
         }),
       ],
-      controllers: [HealthController],
+      controllers: [MetricsController, HealthController],
       providers: [
         { provide: RUNTIME_CONFIG, useValue: infrastructure.config },
         { provide: PG_POOL, useValue: infrastructure.pool },
         { provide: EVENT_STORE, useValue: infrastructure.store },
         { provide: EVENT_BUS, useValue: infrastructure.bus },
+        { provide: METRICS, useValue: infrastructure.metrics },
         { provide: AUTH_SETTINGS, useValue: { hs256Secret: infrastructure.jwtSecret } },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_GUARD, useClass: ThrottlerGuard },
         { provide: APP_INTERCEPTOR, useClass: TimeoutInterceptor },
         { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
       ],
-      exports: [RUNTIME_CONFIG, PG_POOL, EVENT_STORE, EVENT_BUS],
+      exports: [RUNTIME_CONFIG, PG_POOL, EVENT_STORE, EVENT_BUS, METRICS],
     };
   }
 }

@@ -16,6 +16,7 @@ import { ConfigError, loadConfig, RuntimeConfig } from './config';
 import { EmbeddedPostgres, EmbeddedPostgresError, startEmbeddedPostgres } from './embedded-postgres';
 import { closeQuietly, createHttpApp } from './http-app';
 import { idempotencySchemaSql } from './http/idempotency.interceptor';
+import { Metrics } from './observability/metrics';
 
 export type ServiceDefinition = {
   /** Process name used in log lines. */
@@ -87,6 +88,7 @@ export const startService = async (definition: ServiceDefinition, env: NodeJS.Pr
   const pool = new Pool({ connectionString: databaseUrl, max: 20, application_name: definition.name });
   pool.on('error', (error) => console.error(`${definition.name}: idle database connection failed: ${error.message}`));
   let store: EventStore | undefined;
+  let metrics: Metrics | undefined;
   let app: NestFastifyApplication | undefined;
   let relay: Relay | undefined;
   let kafkaBus: KafkaEventBus | undefined;
@@ -104,7 +106,9 @@ export const startService = async (definition: ServiceDefinition, env: NodeJS.Pr
     } catch (error) {
       throw new StartupError(`cannot connect to PostgreSQL: ${(error as Error).message}`);
     }
-    store = await createEventStore(config, pool);
+    const rawStore = await createEventStore(config, pool);
+    metrics = new Metrics(definition.name, rawStore);
+    store = metrics.instrumentStore(rawStore);
     await pool.query(idempotencySchemaSql);
     const jwtSecret = config.jwtSecret ?? (definition.allowEmbeddedDatabase ? developmentSecret(config.dataDir) : undefined);
     if (!jwtSecret) throw new StartupError('JWT_SECRET is required (this service runs in distributed mode)');
@@ -118,7 +122,10 @@ export const startService = async (definition: ServiceDefinition, env: NodeJS.Pr
         bus = kafkaBus;
       }
     }
-    app = await createHttpApp({ config, pool, store, bus, jwtSecret }, definition);
+    const kafka = kafkaBus;
+    metrics.watchDeadLetters(pool, kafka ? () => kafka.counters.deadLettered : undefined);
+    if (kafka) metrics.watchConsumerLag(() => kafka.lag());
+    app = await createHttpApp({ config, pool, store, bus, jwtSecret, metrics }, definition);
     try {
       await app.listen(config.port, config.host);
     } catch (error) {

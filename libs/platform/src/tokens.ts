@@ -3,3 +3,4 @@ export const PG_POOL = Symbol('PG_POOL');
 export const EVENT_STORE = Symbol('EVENT_STORE');
 export const RUNTIME_CONFIG = Symbol('RUNTIME_CONFIG');
 export const EVENT_BUS = Symbol('EVENT_BUS');
+export const METRICS = Symbol('METRICS');

@@ -1,0 +1,146 @@
+import { EventStore, Subscription, WrongExpectedRevisionError } from '@crm/event-sourcing';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Pool } from 'pg';
+
+/** Where a consumer-group lag reading comes from (the Kafka bus, in distributed mode). */
+export type ConsumerLagSource = () => Promise<Array<{ group: string; topic: string; partition: number; lag: number }>>;
+
+type Watched = { subscription: Subscription; categories?: readonly string[] };
+
+/**
+ * The process's Prometheus metrics (instrument the store before building the embedded bus on it, so
+ * that the bus's subscriptions are watched too): HTTP latency, commands, appended events by type, append latency,
+ * optimistic-concurrency conflicts, subscription and consumer-group lag, dead letters. Lag and dead
+ * letters are read when scraped, so they are never stale.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly httpDuration: Histogram<'method' | 'route' | 'status'>;
+  readonly commands: Counter<'route' | 'outcome'>;
+  readonly eventsAppended: Counter<'type'>;
+  readonly appendDuration: Histogram<never>;
+  readonly conflicts: Counter<'kind'>;
+  private readonly watched: Watched[] = [];
+  private consumerLag?: ConsumerLagSource;
+  private deadLetters?: () => Promise<Array<{ consumer: string; count: number }>>;
+
+  constructor(
+    readonly service: string,
+    private readonly store?: EventStore,
+  ) {
+    this.registry.setDefaultLabels({ service });
+    collectDefaultMetrics({ register: this.registry, prefix: 'crm_' });
+    this.httpDuration = new Histogram({
+      name: 'crm_http_request_duration_seconds',
+      help: 'HTTP request latency by method, route pattern and status',
+      labelNames: ['method', 'route', 'status'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [this.registry],
+    });
+    this.commands = new Counter({ name: 'crm_commands_total', help: 'Commands (POST, PUT, PATCH, DELETE) by route and outcome (accepted, rejected, failed)', labelNames: ['route', 'outcome'], registers: [this.registry] });
+    this.eventsAppended = new Counter({ name: 'crm_events_appended_total', help: 'Events appended to the event store, by type', labelNames: ['type'], registers: [this.registry] });
+    this.appendDuration = new Histogram({
+      name: 'crm_event_store_append_duration_seconds',
+      help: 'Latency of one append to the event store',
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+      registers: [this.registry],
+    });
+    this.conflicts = new Counter({
+      name: 'crm_optimistic_concurrency_conflicts_total',
+      help: 'Concurrency conflicts: a stale If-Match answered 412 (kind="if-match"), or an append refused because the stream had moved on since it was read (kind="append", then retried or answered)',
+      labelNames: ['kind'],
+      registers: [this.registry],
+    });
+    const metrics = this;
+    new Gauge({
+      name: 'crm_subscription_lag_events',
+      help: 'Global positions between the store head and what a subscription has handled (other categories included)',
+      labelNames: ['subscription'],
+      registers: [this.registry],
+      async collect() {
+        const head = metrics.store ? await metrics.store.headPosition().catch(() => undefined) : undefined;
+        this.reset();
+        if (head === undefined) return;
+        for (const { subscription } of metrics.watched) this.set({ subscription: subscription.name }, Math.max(0, head - subscription.position));
+      },
+    });
+    new Gauge({
+      name: 'crm_subscription_lag_seconds',
+      help: 'Age of the oldest event of its categories a subscription has not handled yet (0 when caught up)',
+      labelNames: ['subscription'],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        if (!metrics.store) return;
+        for (const { subscription, categories } of metrics.watched) {
+          const [next] = await metrics.store.readAll({ after: subscription.position, maxCount: 1, categories }).catch(() => []);
+          this.set({ subscription: subscription.name }, next ? Math.max(0, (Date.now() - Date.parse(next.recordedAt)) / 1000) : 0);
+        }
+      },
+    });
+    new Gauge({
+      name: 'crm_consumer_group_lag_messages',
+      help: 'Kafka messages not yet consumed, per consumer group, topic and partition',
+      labelNames: ['group', 'topic', 'partition'],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const entry of (await metrics.consumerLag?.().catch(() => [])) ?? []) this.set({ group: entry.group, topic: entry.topic, partition: String(entry.partition) }, entry.lag);
+      },
+    });
+    new Gauge({
+      name: 'crm_dead_letters',
+      help: 'Events a consumer gave up on after its retries (Kafka: sent to <topic>.dlq; embedded: kept in event_bus.dead_letters)',
+      labelNames: ['consumer'],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const entry of (await metrics.deadLetters?.().catch(() => [])) ?? []) this.set({ consumer: entry.consumer }, entry.count);
+      },
+    });
+  }
+
+  watchConsumerLag(source: ConsumerLagSource): void {
+    this.consumerLag = source;
+  }
+
+  /** Dead letters: the embedded table, plus what a Kafka bus counted. */
+  watchDeadLetters(pool: Pool, kafkaCount?: () => number): void {
+    this.deadLetters = async () => {
+      const { rows } = await pool.query<{ consumer: string; count: number }>(
+        'SELECT consumer, count(*)::int AS count FROM event_bus.dead_letters GROUP BY consumer',
+      );
+      return kafkaCount ? [...rows, { consumer: 'kafka-dlq', count: kafkaCount() }] : rows;
+    };
+  }
+
+  /** The store, counted and timed: every append and every subscription it starts (other methods pass through). */
+  instrumentStore<Store extends EventStore>(store: Store): Store {
+    const appendToStream: EventStore['appendToStream'] = async (streamId, events, options) => {
+      const stop = this.appendDuration.startTimer();
+      try {
+        const result = await store.appendToStream(streamId, events, options);
+        for (const event of events) this.eventsAppended.inc({ type: event.type });
+        return result;
+      } catch (error) {
+        if (error instanceof WrongExpectedRevisionError) this.conflicts.inc({ kind: 'append' });
+        throw error;
+      } finally {
+        stop();
+      }
+    };
+    const subscribe: EventStore['subscribe'] = async (options) => {
+      const subscription = await store.subscribe(options);
+      this.watched.push({ subscription, categories: options.categories });
+      return subscription;
+    };
+    return new Proxy(store, {
+      get: (target, property, receiver) => {
+        if (property === 'appendToStream') return appendToStream;
+        if (property === 'subscribe') return subscribe;
+        const value = Reflect.get(target, property, receiver) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+  }
+}
