@@ -51,3 +51,51 @@ describe('metrics (embedded app)', () => {
     expect(after).toContain('crm_process_cpu_user_seconds_total'); // the runtime's own: CPU, memory, event loop
   });
 });
+
+describe('logs and trace context (embedded app)', () => {
+  let app: RunningApp;
+  beforeAll(async () => {
+    app = await startEmbeddedApp();
+  }, 90_000);
+  afterAll(async () => {
+    expect(await app.stop()).toBe(0);
+  });
+
+  it('logs requests as JSON with correlation, tenant and actor, and no personal data', async () => {
+    const response = await app.request('POST', '/leads', { name: 'Private Person', email: 'private.person@example.com', phone: '+44 20 7946 0000', source: 'web' }, { 'x-correlation-id': 'corr-log-test' });
+    expect(response.status).toBe(201);
+    await app.request('GET', '/leads?q=Private');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const lines = app
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const request = lines.find((line) => line.msg === 'request' && line.correlationId === 'corr-log-test');
+    expect(request).toMatchObject({ service: 'crm', method: 'POST', route: '/leads', status: 201, tenant: 'default', actor: { id: 'dev-admin', role: 'admin' } });
+    const output = app.output();
+    for (const personal of ['Private Person', 'private.person@example.com', '7946', 'q=Private']) expect([personal, output.includes(personal)]).toEqual([personal, false]);
+  });
+
+  it('carries the W3C trace context from the request into the events it causes, across contexts', async () => {
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const traceparent = `00-${traceId}-00f067aa0ba902b7-01`;
+    const lead = (await app.request('POST', '/leads', { name: 'Traced', email: 'traced@example.com', source: 'web' }, { traceparent })).body as { id: string };
+    await app.request('POST', `/leads/${lead.id}/assign`, { ownerId: 'rep-1' }, { traceparent });
+    await app.request('POST', `/leads/${lead.id}/qualify`, undefined, { traceparent });
+    const converted = await app.request('POST', `/leads/${lead.id}/convert`, { amount: '1000.00', currency: 'EUR', productType: 'platform', expectedCloseDate: '2030-01-31' }, { traceparent });
+    const { opportunityId, position } = converted.body as { opportunityId: string; position: number };
+    type Item = { type: string; traceparent?: string; causationId: string };
+    const audited = async (stream: string) => ((await app.request('GET', `/audit?stream=${stream}&minPosition=${position}`)).body as { items: Item[] }).items;
+    expect((await audited(`lead-${lead.id}`)).find((item) => item.type === 'LeadConverted')?.traceparent).toBe(traceparent);
+    // The opportunities service opened the deal from LeadConverted: same trace, its own span.
+    const deadline = Date.now() + 5_000;
+    let opened: Item | undefined;
+    while (!opened && Date.now() < deadline) {
+      opened = (await audited(`opportunity-${opportunityId}`)).find((item) => item.type === 'OpportunityOpened');
+      if (!opened) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(opened?.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
+    expect(opened?.traceparent).not.toBe(traceparent);
+  });
+});

@@ -16,6 +16,7 @@ describe('loadConfig', () => {
       bodyLimit: 262144,
       rateLimitPerMinute: 6000,
       requestTimeoutMs: 30000,
+      logLevel: 'info',
       jwtSecret: undefined,
     });
   });
@@ -44,6 +45,7 @@ describe('loadConfig', () => {
     [{ BODY_LIMIT_BYTES: '10' }, /BODY_LIMIT_BYTES/],
     [{ RATE_LIMIT_PER_MINUTE: '-1' }, /RATE_LIMIT_PER_MINUTE/],
     [{ REQUEST_TIMEOUT_MS: '5' }, /REQUEST_TIMEOUT_MS/],
+    [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL must be/],
   ])('rejects %j with a clear message', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

@@ -20,6 +20,8 @@ export type RuntimeConfig = {
   rateLimitPerMinute: number;
   /** A request not answered within this many milliseconds gets 503 (and its connection is not held). */
   requestTimeoutMs: number;
+  /** pino level of the JSON logs: fatal, error, warn, info, debug, trace or silent. */
+  logLevel: string;
   /** HS256 secret for bearer tokens; the embedded app makes and keeps one in DATA_DIR when unset. */
   jwtSecret?: string;
 };
@@ -47,6 +49,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): RuntimeConfig 
     bodyLimit: integer(env.BODY_LIMIT_BYTES ?? String(256 * 1024), 'BODY_LIMIT_BYTES', 1024, 64 * 1024 * 1024),
     rateLimitPerMinute: integer(env.RATE_LIMIT_PER_MINUTE ?? '6000', 'RATE_LIMIT_PER_MINUTE', 0, 10_000_000),
     requestTimeoutMs: integer(env.REQUEST_TIMEOUT_MS ?? '30000', 'REQUEST_TIMEOUT_MS', 100, 3_600_000),
+    logLevel: logLevel(env.LOG_LEVEL ?? 'info'),
     jwtSecret: jwtSecret(env.JWT_SECRET),
   };
 };
@@ -55,6 +58,11 @@ const integer = (raw: string, name: string, min: number, max: number): number =>
   const value = Number(raw);
   if (!Number.isInteger(value) || value < min || value > max) throw new ConfigError(`${name} must be an integer between ${min} and ${max}, not "${raw}"`);
   return value;
+};
+
+const logLevel = (raw: string): string => {
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(raw)) throw new ConfigError(`LOG_LEVEL must be fatal, error, warn, info, debug, trace or silent, not "${raw}"`);
+  return raw;
 };
 
 const jwtSecret = (raw: string | undefined): string | undefined => {

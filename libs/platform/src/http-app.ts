@@ -1,8 +1,10 @@
-import { DynamicModule, INestApplication, Logger, LogLevel, Module, Type, ValidationPipe } from '@nestjs/common';
+import { DynamicModule, INestApplication, Logger, Module, Type, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from '@fastify/helmet';
+import { Logger as PinoNestLogger } from 'nestjs-pino';
+import { RequestActor } from './auth/request-context';
 import { Infrastructure, InfrastructureModule } from './infrastructure.module';
 import { flattenValidationErrors, ProblemDetailsFilter, RequestValidationFailed } from './problem-details';
 
@@ -10,7 +12,6 @@ export type HttpAppOptions = {
   title: string;
   description: string;
   modules: Array<Type<unknown> | DynamicModule>;
-  logLevels?: LogLevel[];
 };
 
 @Module({})
@@ -24,10 +25,11 @@ export const createHttpApp = async (infrastructure: Infrastructure, options: Htt
     // requestTimeout bounds receiving a request (slow clients); TimeoutInterceptor bounds answering it.
     new FastifyAdapter({ bodyLimit: infrastructure.config.bodyLimit, requestTimeout: infrastructure.config.requestTimeoutMs }),
     {
-    logger: options.logLevels ?? ['error', 'warn', 'log'],
+    bufferLogs: true,
     abortOnError: false,
     },
   );
+  app.useLogger(app.get(PinoNestLogger));
   // HTTP latency by route pattern (not by URL: ids would explode the label set), and commands by outcome.
   app
     .getHttpAdapter()
@@ -36,6 +38,19 @@ export const createHttpApp = async (infrastructure: Infrastructure, options: Htt
       const route = request.routeOptions?.url ?? 'unmatched';
       const status = reply.statusCode;
       infrastructure.metrics.httpDuration.observe({ method: request.method, route, status: String(status) }, reply.elapsedTime / 1000);
+      if (!route.startsWith('/health') && route !== '/metrics') {
+        const actor = (request as { actor?: RequestActor }).actor;
+        infrastructure.logger.info(
+          {
+            method: request.method,
+            route,
+            status,
+            ms: Math.round(reply.elapsedTime * 10) / 10,
+            ...(actor ? { tenant: actor.tenantId, actor: { id: actor.userId, role: actor.role }, correlationId: actor.correlationId, ...(actor.traceparent ? { traceparent: actor.traceparent } : {}) } : {}),
+          },
+          'request',
+        );
+      }
       if (['POST', 'PUT', 'PATCH', 'DELETE'].includes(request.method)) {
         infrastructure.metrics.commands.inc({ route, outcome: status < 400 ? 'accepted' : status < 500 ? 'rejected' : 'failed' });
         if (status === 412) infrastructure.metrics.conflicts.inc({ kind: 'if-match' });

@@ -1,5 +1,7 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { ThrottlerGuard, ThrottlerModule } from '@nestjs/throttler';
+import { LoggerModule } from 'nestjs-pino';
+import type { Logger as PinoLogger } from 'pino';
 import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { EventBus, EventStore } from '@crm/event-sourcing';
 import { Pool } from 'pg';
@@ -20,6 +22,7 @@ export type Infrastructure = {
   /** How this process consumes other contexts' events (store subscriptions or Kafka). */
   bus: EventBus;
   metrics: Metrics;
+  logger: PinoLogger;
 };
 
 /** Makes the pool, the event store and the configuration injectable everywhere, and serves health. */
@@ -31,6 +34,9 @@ export class InfrastructureModule {
     return {
       module: InfrastructureModule,
       imports: [
+        // Nest's own log lines, as JSON through the process's pino logger; requests are logged by
+        // the HTTP app's response hook, where the authenticated actor is known.
+        LoggerModule.forRoot({ pinoHttp: { logger: infrastructure.logger, autoLogging: false, quietReqLogger: true } }),
         // Per token (tenant and subject, once the auth guard has run), else per address.
         ThrottlerModule.forRoot({
           throttlers: [{ name: 'default', ttl: 60_000, limit: Math.max(1, limit) }],

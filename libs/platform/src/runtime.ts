@@ -16,6 +16,7 @@ import { ConfigError, loadConfig, RuntimeConfig } from './config';
 import { EmbeddedPostgres, EmbeddedPostgresError, startEmbeddedPostgres } from './embedded-postgres';
 import { closeQuietly, createHttpApp } from './http-app';
 import { idempotencySchemaSql } from './http/idempotency.interceptor';
+import { createLogger } from './observability/logging';
 import { Metrics } from './observability/metrics';
 
 export type ServiceDefinition = {
@@ -125,7 +126,7 @@ export const startService = async (definition: ServiceDefinition, env: NodeJS.Pr
     const kafka = kafkaBus;
     metrics.watchDeadLetters(pool, kafka ? () => kafka.counters.deadLettered : undefined);
     if (kafka) metrics.watchConsumerLag(() => kafka.lag());
-    app = await createHttpApp({ config, pool, store, bus, jwtSecret, metrics }, definition);
+    app = await createHttpApp({ config, pool, store, bus, jwtSecret, metrics, logger: createLogger(definition.name, config.logLevel) }, definition);
     try {
       await app.listen(config.port, config.host);
     } catch (error) {

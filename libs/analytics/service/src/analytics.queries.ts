@@ -597,6 +597,7 @@ export class AnalyticsQueries {
         actor: { id: event.actorId, role: event.actorRole },
         correlationId: event.correlationId,
         causationId: event.causationId,
+        ...(event.traceparent ? { traceparent: event.traceparent } : {}),
         data: event.data,
       })),
       next: rows.length > filter.limit && last ? ([last.recordedAt.toISOString(), last.eventId] as [string, string]) : null,

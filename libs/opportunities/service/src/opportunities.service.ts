@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DealWentStale, EventEnvelope, ForecastCategory, LeadConverted, Money, parseMoney, PipelineStage } from '@crm/contracts';
-import { CommandContext, CommandRejected, EventBus, EventStore, Subscription, WrongExpectedRevisionError, createCommandHandler, derivedEventId, foldEvents } from '@crm/event-sourcing';
+import { CommandContext, CommandRejected, EventBus, EventStore, Subscription, WrongExpectedRevisionError, createCommandHandler, derivedEventId, foldEvents, metadataCausedBy } from '@crm/event-sourcing';
 import {
   defaultIdleDays,
   Opportunity,
@@ -250,7 +250,7 @@ export class OpportunitiesService implements OnModuleInit, OnModuleDestroy {
     const tenantId = event.metadata.tenantId;
     const { state: pipeline } = await this.pipeline(tenantId);
     const context: CommandContext = {
-      metadata: { tenantId, actor: { id: 'lead-conversion', role: 'system' }, correlationId: event.metadata.correlationId, causationId: event.id },
+      metadata: metadataCausedBy(event, { id: 'lead-conversion', role: 'system' }, 'open-opportunity'),
       now: event.occurredAt,
       expectedRevision: -1,
       eventId: (index) => derivedEventId(event.id, `open-opportunity-${index}`),

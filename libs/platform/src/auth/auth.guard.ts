@@ -25,7 +25,8 @@ export class AuthGuard implements CanActivate {
     try {
       const claims = verifyHs256(match[1], this.settings.hs256Secret);
       const correlation = request.headers['x-correlation-id'];
-      request.actor = actorFromClaims(claims, typeof correlation === 'string' ? correlation : undefined);
+      const traceparent = request.headers.traceparent;
+      request.actor = actorFromClaims(claims, typeof correlation === 'string' ? correlation : undefined, typeof traceparent === 'string' ? traceparent : undefined);
       return true;
     } catch (error) {
       throw new UnauthorizedException(error instanceof InvalidTokenError ? error.message : 'invalid token');

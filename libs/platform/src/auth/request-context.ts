@@ -11,7 +11,13 @@ export type RequestActor = {
   /** The role events record: the most privileged one the token holds. */
   role: ActorRole;
   correlationId: string;
+  /** W3C trace context of the request (`traceparent` header), carried into the events it causes. */
+  traceparent?: string;
 };
+
+/** A W3C `traceparent` (version 00) with a non-zero trace and parent id; anything else is ignored. */
+export const validTraceparent = (header: string | undefined): string | undefined =>
+  header && /^00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/.test(header) ? header : undefined;
 
 export const IS_PUBLIC = 'crm:isPublic';
 /** Marks a route that needs no token (health, docs). */
@@ -28,12 +34,13 @@ export const CurrentActor = createParamDecorator((_data: unknown, context: Execu
 const rolePrecedence: ActorRole[] = ['admin', 'integration', 'manager', 'rep'];
 const knownRoles = new Set<string>(rolePrecedence);
 
-export const actorFromClaims = (claims: { sub: string; tenant: string; roles: string[] }, correlationHeader: string | undefined): RequestActor => {
+export const actorFromClaims = (claims: { sub: string; tenant: string; roles: string[] }, correlationHeader: string | undefined, traceparentHeader?: string): RequestActor => {
   const roles = claims.roles.filter((role): role is ActorRole => knownRoles.has(role));
   const role = rolePrecedence.find((candidate) => roles.includes(candidate));
   if (!role) throw new Error('no known role');
   const correlationId = correlationHeader && /^[\w.:-]{1,128}$/.test(correlationHeader) ? correlationHeader : randomUUID();
-  return { tenantId: claims.tenant, userId: claims.sub, roles, role, correlationId };
+  const traceparent = validTraceparent(traceparentHeader);
+  return { tenantId: claims.tenant, userId: claims.sub, roles, role, correlationId, ...(traceparent ? { traceparent } : {}) };
 };
 
 /** Backdating a record's creation (`occurredAt` on imports) is for admins and integrations only: 403 otherwise. */

@@ -10,6 +10,7 @@ export const commandContext = (actor: RequestActor, ifMatch?: string, now: Date 
     actor: { id: actor.userId, role: actor.role },
     correlationId: actor.correlationId,
     causationId: actor.correlationId,
+    ...(actor.traceparent ? { traceparent: actor.traceparent } : {}),
   },
   now: now.toISOString(),
   expectedRevision: parseIfMatch(ifMatch),

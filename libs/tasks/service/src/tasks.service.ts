@@ -14,7 +14,7 @@ import {
   TaskType,
   TeamMemberUpserted,
 } from '@crm/contracts';
-import { CommandContext, CommandRejected, createCommandHandler, derivedEventId, EventBus, EventStore, SqlExecutor, Subscription } from '@crm/event-sourcing';
+import { CommandContext, CommandRejected, createCommandHandler, derivedEventId, EventBus, metadataCausedBy, EventStore, SqlExecutor, Subscription } from '@crm/event-sourcing';
 import { EVENT_BUS, EVENT_STORE, PG_POOL } from '@crm/platform';
 import {
   Activity,
@@ -418,7 +418,7 @@ export class TasksService implements OnModuleInit, OnModuleDestroy {
             createdAt: now,
           },
           {
-            metadata: { tenantId, actor: automationActor, correlationId: trigger.metadata.correlationId, causationId: trigger.id },
+            metadata: metadataCausedBy(trigger, automationActor, `task-${task.taskId}`),
             now,
             eventId: () => derivedEventId(task.taskId, 'created'),
           },
