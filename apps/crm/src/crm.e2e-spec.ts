@@ -44,7 +44,7 @@ describe('embedded app (npm start)', () => {
     const first = start({ DATA_DIR: dataDir, PORT: '0' });
     const startedAt = Date.now();
     const url = await waitForListening(first, 60_000);
-    expect(await waitForReady(url, 60_000 - (Date.now() - startedAt))).toMatchObject({ status: 'up' });
+    expect(await waitForReady(url, 60_000 - (Date.now() - startedAt))).toMatchObject({ status: 'ok', details: { database: { status: 'up' }, eventStore: { status: 'up' } } });
     expect((await fetch(`${url}/health/live`)).status).toBe(200);
     const docs = await fetch(`${url}/docs/openapi.json`);
     expect(docs.status).toBe(200);

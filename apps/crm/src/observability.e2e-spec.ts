@@ -48,6 +48,13 @@ describe('metrics (embedded app)', () => {
       expect([subscription, sample(after, 'crm_subscription_lag_seconds', { subscription })]).toEqual([subscription, expect.any(Number)]);
     }
     expect(after).toContain('# TYPE crm_dead_letters gauge');
+    const ready = await fetch(`${app.url}/health/ready`);
+    expect(ready.status).toBe(200);
+    const health = (await ready.json()) as { status: string; details: Record<string, { status: string; lag?: Record<string, { lagSeconds: number }> }> };
+    expect(health.status).toBe('ok');
+    expect(health.details).toMatchObject({ database: { status: 'up' }, eventStore: { status: 'up' }, subscriptions: { status: 'up' } });
+    expect(health.details.subscriptions.lag?.['analytics.projector']).toEqual({ position: expect.any(Number), lagSeconds: expect.any(Number) });
+    expect(health.details).not.toHaveProperty('kafka');
     expect(after).toContain('crm_process_cpu_user_seconds_total'); // the runtime's own: CPU, memory, event loop
   });
 });

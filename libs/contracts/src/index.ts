@@ -7,3 +7,4 @@ export * from './leads/lead-events';
 export * from './opportunities/opportunity-events';
 export * from './tasks/task-events';
 export * from './analytics/analytics-events';
+export * from './asyncapi';

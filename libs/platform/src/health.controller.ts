@@ -1,57 +1,76 @@
-import { Controller, Get, HttpCode, Inject, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, Inject, Optional } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { SkipThrottle } from '@nestjs/throttler';
+import { HealthCheck, HealthCheckService, HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import { EventStore } from '@crm/event-sourcing';
 import { Pool } from 'pg';
 import { Public } from './auth/request-context';
-import { EVENT_STORE, PG_POOL } from './tokens';
+import { Metrics } from './observability/metrics';
+import { EVENT_STORE, KAFKA_PROBE, METRICS, PG_POOL } from './tokens';
 
-type Check = { status: 'up' | 'down'; detail?: string };
+/** Checks Kafka is reachable (distributed mode only). */
+export type KafkaProbe = () => Promise<void>;
 
+/**
+ * Liveness and readiness (@nestjs/terminus). Ready: the database and the event store answer, and in
+ * distributed mode the Kafka cluster; each subscription's lag is reported beside them. Lag alone
+ * does not make the service unready: a catching-up projector still serves consistent (if older)
+ * answers, and read-your-writes queries wait for their position.
+ */
 @ApiTags('health')
 @Public()
 @SkipThrottle()
 @Controller('health')
 export class HealthController {
   constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(METRICS) private readonly metrics: Metrics,
+    @Optional() @Inject(KAFKA_PROBE) private readonly kafka?: KafkaProbe,
   ) {}
 
   @Get('live')
-  @HttpCode(200)
   @ApiOperation({ summary: 'The process is up and serving HTTP' })
   live() {
     return { status: 'up' };
   }
 
   @Get('ready')
-  @ApiOperation({ summary: 'The database and the event store answer; 503 otherwise' })
-  async ready() {
-    const checks: Record<string, Check> = {
-      database: await probe(async () => void (await this.pool.query('SELECT 1'))),
-      eventStore: await probe(async () => void (await this.store.headPosition())),
-    };
-    const status = Object.values(checks).every((check) => check.status === 'up') ? 'up' : 'down';
-    if (status === 'down') throw new ServiceUnavailableException({ status, checks });
-    return { status, checks };
+  @HealthCheck()
+  @ApiOperation({ summary: 'The database, the event store and (distributed) Kafka answer, with each subscription’s lag; 503 otherwise' })
+  ready() {
+    return this.health.check([
+      () => this.probe('database', async () => void (await this.pool.query('SELECT 1'))),
+      () => this.probe('eventStore', async () => void (await this.store.headPosition())),
+      ...(this.kafka ? [() => this.probe('kafka', this.kafka as KafkaProbe)] : []),
+      async () => this.indicators.check('subscriptions').up({ lag: await this.metrics.subscriptionLag() }),
+    ]);
+  }
+
+  private async probe(key: string, check: () => Promise<void>): Promise<HealthIndicatorResult> {
+    const indicator = this.indicators.check(key);
+    try {
+      await withTimeout(check(), 2000);
+      return indicator.up();
+    } catch (error) {
+      return indicator.down({ detail: (error as Error).message });
+    }
   }
 }
-
-const probe = async (check: () => Promise<void>): Promise<Check> => {
-  try {
-    await withTimeout(check(), 2000);
-    return { status: 'up' };
-  } catch (error) {
-    return { status: 'down', detail: (error as Error).message };
-  }
-};
 
 const withTimeout = <T>(promise: Promise<T>, ms: number): Promise<T> =>
   new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
     promise.then(
-      (value) => (clearTimeout(timer), resolve(value)),
-      (error: unknown) => (clearTimeout(timer), reject(error)),
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
     );
   });

@@ -7,12 +7,14 @@ import { EventBus, EventStore } from '@crm/event-sourcing';
 import { Pool } from 'pg';
 import { RuntimeConfig } from './config';
 import { AUTH_SETTINGS, AuthGuard } from './auth/auth.guard';
-import { HealthController } from './health.controller';
+import { TerminusModule } from '@nestjs/terminus';
+import { AsyncApiController } from './asyncapi.controller';
+import { HealthController, KafkaProbe } from './health.controller';
 import { IdempotencyInterceptor } from './http/idempotency.interceptor';
 import { TimeoutInterceptor } from './http/timeout.interceptor';
 import { MetricsController } from './observability/metrics.controller';
 import { Metrics } from './observability/metrics';
-import { EVENT_BUS, EVENT_STORE, METRICS, PG_POOL, RUNTIME_CONFIG } from './tokens';
+import { EVENT_BUS, EVENT_STORE, KAFKA_PROBE, METRICS, PG_POOL, RUNTIME_CONFIG } from './tokens';
 
 export type Infrastructure = {
   config: RuntimeConfig;
@@ -23,6 +25,8 @@ export type Infrastructure = {
   bus: EventBus;
   metrics: Metrics;
   logger: PinoLogger;
+  /** Distributed mode: checks the Kafka cluster answers (readiness). */
+  kafkaProbe?: KafkaProbe;
 };
 
 /** Makes the pool, the event store and the configuration injectable everywhere, and serves health. */
@@ -34,6 +38,7 @@ export class InfrastructureModule {
     return {
       module: InfrastructureModule,
       imports: [
+        TerminusModule.forRoot({ errorLogStyle: 'json' }),
         // Nest's own log lines, as JSON through the process's pino logger; requests are logged by
         // the HTTP app's response hook, where the authenticated actor is known.
         LoggerModule.forRoot({ pinoHttp: { logger: infrastructure.logger, autoLogging: false, quietReqLogger: true } }),
@@ -47,13 +52,14 @@ export class InfrastructureModule {
           },
         }),
       ],
-      controllers: [MetricsController, HealthController],
+      controllers: [MetricsController, HealthController, AsyncApiController],
       providers: [
         { provide: RUNTIME_CONFIG, useValue: infrastructure.config },
         { provide: PG_POOL, useValue: infrastructure.pool },
         { provide: EVENT_STORE, useValue: infrastructure.store },
         { provide: EVENT_BUS, useValue: infrastructure.bus },
         { provide: METRICS, useValue: infrastructure.metrics },
+        ...(infrastructure.kafkaProbe ? [{ provide: KAFKA_PROBE, useValue: infrastructure.kafkaProbe }] : []),
         { provide: AUTH_SETTINGS, useValue: { hs256Secret: infrastructure.jwtSecret } },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_GUARD, useClass: ThrottlerGuard },

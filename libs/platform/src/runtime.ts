@@ -90,6 +90,7 @@ export const startService = async (definition: ServiceDefinition, env: NodeJS.Pr
   pool.on('error', (error) => console.error(`${definition.name}: idle database connection failed: ${error.message}`));
   let store: EventStore | undefined;
   let metrics: Metrics | undefined;
+  let kafkaClient: ReturnType<typeof createKafka> | undefined;
   let app: NestFastifyApplication | undefined;
   let relay: Relay | undefined;
   let kafkaBus: KafkaEventBus | undefined;
@@ -116,6 +117,7 @@ export const startService = async (definition: ServiceDefinition, env: NodeJS.Pr
     let bus: EventBus = storeEventBus(store, { deadLetter: await deadLetterTable(pool, definition.name) });
     if (config.kafkaBrokers) {
       const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: definition.name });
+      kafkaClient = kafka;
       relay = await startRelay({ store, kafka, service: definition.name, categories: definition.ownedCategories, partitions: config.kafkaPartitions, topicPrefix: config.kafkaTopicPrefix });
       // The embedded app holds every context in one store: it consumes through it even with Kafka.
       if (!definition.allowEmbeddedDatabase) {
@@ -126,7 +128,19 @@ export const startService = async (definition: ServiceDefinition, env: NodeJS.Pr
     const kafka = kafkaBus;
     metrics.watchDeadLetters(pool, kafka ? () => kafka.counters.deadLettered : undefined);
     if (kafka) metrics.watchConsumerLag(() => kafka.lag());
-    app = await createHttpApp({ config, pool, store, bus, jwtSecret, metrics, logger: createLogger(definition.name, config.logLevel) }, definition);
+    const brokers = kafkaClient;
+    const kafkaProbe = brokers
+      ? async () => {
+          const admin = brokers.admin();
+          await admin.connect();
+          try {
+            await admin.describeCluster();
+          } finally {
+            await admin.disconnect();
+          }
+        }
+      : undefined;
+    app = await createHttpApp({ config, pool, store, bus, jwtSecret, metrics, logger: createLogger(definition.name, config.logLevel), kafkaProbe }, definition);
     try {
       await app.listen(config.port, config.host);
     } catch (error) {

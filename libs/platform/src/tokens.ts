@@ -4,3 +4,4 @@ export const EVENT_STORE = Symbol('EVENT_STORE');
 export const RUNTIME_CONFIG = Symbol('RUNTIME_CONFIG');
 export const EVENT_BUS = Symbol('EVENT_BUS');
 export const METRICS = Symbol('METRICS');
+export const KAFKA_PROBE = Symbol('KAFKA_PROBE');

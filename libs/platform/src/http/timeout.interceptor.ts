@@ -13,7 +13,10 @@ import { RUNTIME_CONFIG } from '../tokens';
 export class TimeoutInterceptor implements NestInterceptor {
   constructor(@Inject(RUNTIME_CONFIG) private readonly config: RuntimeConfig) {}
 
-  intercept(_context: ExecutionContext, next: CallHandler): Observable<unknown> {
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    // Health checks bound each probe themselves, and report which one hung.
+    const url = context.switchToHttp().getRequest<{ url?: string }>().url ?? '';
+    if (url.startsWith('/health') || url.startsWith('/metrics')) return next.handle();
     return next.handle().pipe(
       timeout(this.config.requestTimeoutMs),
       catchError((error: unknown) =>

@@ -51,53 +51,62 @@ export class Metrics {
       labelNames: ['kind'],
       registers: [this.registry],
     });
-    const metrics = this;
-    new Gauge({
+    const lagEvents: Gauge<string> = new Gauge({
       name: 'crm_subscription_lag_events',
       help: 'Global positions between the store head and what a subscription has handled (other categories included)',
       labelNames: ['subscription'],
       registers: [this.registry],
-      async collect() {
-        const head = metrics.store ? await metrics.store.headPosition().catch(() => undefined) : undefined;
-        this.reset();
+      collect: async () => {
+        const head = this.store ? await this.store.headPosition().catch(() => undefined) : undefined;
+        lagEvents.reset();
         if (head === undefined) return;
-        for (const { subscription } of metrics.watched) this.set({ subscription: subscription.name }, Math.max(0, head - subscription.position));
+        for (const { subscription } of this.watched) lagEvents.set({ subscription: subscription.name }, Math.max(0, head - subscription.position));
       },
     });
-    new Gauge({
+    const lagSeconds: Gauge<string> = new Gauge({
       name: 'crm_subscription_lag_seconds',
       help: 'Age of the oldest event of its categories a subscription has not handled yet (0 when caught up)',
       labelNames: ['subscription'],
       registers: [this.registry],
-      async collect() {
-        this.reset();
-        if (!metrics.store) return;
-        for (const { subscription, categories } of metrics.watched) {
-          const [next] = await metrics.store.readAll({ after: subscription.position, maxCount: 1, categories }).catch(() => []);
-          this.set({ subscription: subscription.name }, next ? Math.max(0, (Date.now() - Date.parse(next.recordedAt)) / 1000) : 0);
+      collect: async () => {
+        lagSeconds.reset();
+        if (!this.store) return;
+        for (const { subscription, categories } of this.watched) {
+          const [next] = await this.store.readAll({ after: subscription.position, maxCount: 1, categories }).catch(() => []);
+          lagSeconds.set({ subscription: subscription.name }, next ? Math.max(0, (Date.now() - Date.parse(next.recordedAt)) / 1000) : 0);
         }
       },
     });
-    new Gauge({
+    const consumerLag: Gauge<string> = new Gauge({
       name: 'crm_consumer_group_lag_messages',
       help: 'Kafka messages not yet consumed, per consumer group, topic and partition',
       labelNames: ['group', 'topic', 'partition'],
       registers: [this.registry],
-      async collect() {
-        this.reset();
-        for (const entry of (await metrics.consumerLag?.().catch(() => [])) ?? []) this.set({ group: entry.group, topic: entry.topic, partition: String(entry.partition) }, entry.lag);
+      collect: async () => {
+        consumerLag.reset();
+        for (const entry of (await this.consumerLag?.().catch(() => [])) ?? []) consumerLag.set({ group: entry.group, topic: entry.topic, partition: String(entry.partition) }, entry.lag);
       },
     });
-    new Gauge({
+    const deadLetterGauge: Gauge<string> = new Gauge({
       name: 'crm_dead_letters',
       help: 'Events a consumer gave up on after its retries (Kafka: sent to <topic>.dlq; embedded: kept in event_bus.dead_letters)',
       labelNames: ['consumer'],
       registers: [this.registry],
-      async collect() {
-        this.reset();
-        for (const entry of (await metrics.deadLetters?.().catch(() => [])) ?? []) this.set({ consumer: entry.consumer }, entry.count);
+      collect: async () => {
+        deadLetterGauge.reset();
+        for (const entry of (await this.deadLetters?.().catch(() => [])) ?? []) deadLetterGauge.set({ consumer: entry.consumer }, entry.count);
       },
     });
+  }
+
+  /** Each store subscription's lag, as the readiness check reports it. */
+  async subscriptionLag(): Promise<Record<string, { position: number; lagSeconds: number }>> {
+    const result: Record<string, { position: number; lagSeconds: number }> = {};
+    for (const { subscription, categories } of this.watched) {
+      const [next] = this.store ? await this.store.readAll({ after: subscription.position, maxCount: 1, categories }).catch(() => []) : [];
+      result[subscription.name] = { position: subscription.position, lagSeconds: next ? Math.max(0, Math.round((Date.now() - Date.parse(next.recordedAt)) / 100) / 10) : 0 };
+    }
+    return result;
   }
 
   watchConsumerLag(source: ConsumerLagSource): void {
