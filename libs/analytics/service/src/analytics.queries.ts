@@ -492,22 +492,25 @@ export class AnalyticsQueries {
   /** The open pipeline at the end of a day, folded from the deal history. */
   async pipelineAsOf(tenantId: string, at: Date, page: { limit: number; after?: string }) {
     const s = this.schema;
-    const totals = await this.rows<{ currency: string; deals: number; amount: string; weighted: string }>(
-      `WITH ${this.asOfSql('$2')} SELECT currency, count(*)::int AS deals, sum(amount_minor)::text AS amount, sum(amount_minor * probability / 100)::text AS weighted
-         FROM open_deals GROUP BY currency ORDER BY currency`,
-      [tenantId, at.toISOString()],
-    );
-    const byStage = await this.rows<{ stage: string; currency: string; deals: number; amount: string }>(
-      `WITH ${this.asOfSql('$2')} SELECT stage, currency, count(*)::int AS deals, sum(amount_minor)::text AS amount FROM open_deals GROUP BY 1, 2 ORDER BY 1, 2`,
-      [tenantId, at.toISOString()],
-    );
-    const deals = await this.rows<{ opportunity_id: string; name: string; stage: string; probability: string; amount_minor: string; currency: string; owner_id: string; expected_close_date: string }>(
-      `WITH ${this.asOfSql('$2')}
-       SELECT o.opportunity_id, d.name, o.stage, o.probability::text, o.amount_minor::text, o.currency, o.owner_id, o.expected_close_date::text
-         FROM open_deals o JOIN ${s}.deals d ON d.tenant_id = $1 AND d.opportunity_id = o.opportunity_id
-        WHERE ($3::uuid IS NULL OR o.opportunity_id > $3::uuid) ORDER BY o.opportunity_id LIMIT $4`,
+    // One fold of the history, materialised once, answers the totals, the stages and the page.
+    type Totals = { currency: string; deals: number; amount: string; weighted: string };
+    type ByStage = { stage: string; currency: string; deals: number; amount: string };
+    type Deal = { opportunity_id: string; name: string; stage: string; probability: string; amount_minor: string; currency: string; owner_id: string; expected_close_date: string };
+    const [result] = await this.rows<{ totals: Totals[] | null; by_stage: ByStage[] | null; deals: Deal[] | null }>(
+      `WITH ${this.asOfSql('$2').replace('open_deals AS (', 'open_deals AS MATERIALIZED (')}
+       SELECT
+         (SELECT json_agg(t ORDER BY t.currency) FROM (SELECT currency, count(*)::int AS deals, sum(amount_minor)::text AS amount, sum(amount_minor * probability / 100)::text AS weighted
+                                                         FROM open_deals GROUP BY currency) t) AS totals,
+         (SELECT json_agg(b ORDER BY b.stage, b.currency) FROM (SELECT stage, currency, count(*)::int AS deals, sum(amount_minor)::text AS amount FROM open_deals GROUP BY 1, 2) b) AS by_stage,
+         (SELECT json_agg(p ORDER BY p.opportunity_id) FROM (
+            SELECT o.opportunity_id, d.name, o.stage, o.probability::text AS probability, o.amount_minor::text AS amount_minor, o.currency, o.owner_id, o.expected_close_date::text AS expected_close_date
+              FROM open_deals o JOIN ${s}.deals d ON d.tenant_id = $1 AND d.opportunity_id = o.opportunity_id
+             WHERE ($3::uuid IS NULL OR o.opportunity_id > $3::uuid) ORDER BY o.opportunity_id LIMIT $4) p) AS deals`,
       [tenantId, at.toISOString(), page.after ?? null, page.limit + 1],
     );
+    const totals = result.totals ?? [];
+    const byStage = result.by_stage ?? [];
+    const deals = result.deals ?? [];
     const more = deals.length > page.limit;
     const items = deals.slice(0, page.limit);
     return {
@@ -571,8 +574,11 @@ export class AnalyticsQueries {
     return this.manager.getRepository(MarketingCostRecord).find({ where: { tenantId, ...(period ? { period } : {}) }, order: { period: 'ASC', source: 'ASC' } });
   }
 
-  /** Every context's events, oldest recorded first, keyset-paginated on (recordedAt, eventId). */
-  async audit(tenantId: string, filter: { actor?: string; type?: string; stream?: string; range: Range; after?: [string, string]; limit: number }) {
+  /**
+   * Every context's events in business-time order (occurredAt, then the order they were stored),
+   * keyset-paginated on (occurredAt, position, eventId).
+   */
+  async audit(tenantId: string, filter: { actor?: string; type?: string; stream?: string; range: Range; after?: [string, number, string]; limit: number }) {
     const query = this.manager
       .getRepository(LoggedEvent)
       .createQueryBuilder('e')
@@ -581,8 +587,14 @@ export class AnalyticsQueries {
     if (filter.actor) query.andWhere('e.actorId = :actor', { actor: filter.actor });
     if (filter.type) query.andWhere('e.type = :type', { type: filter.type });
     if (filter.stream) query.andWhere('e.streamId = :stream', { stream: filter.stream });
-    if (filter.after) query.andWhere('(e.recordedAt, e.eventId) > (:afterAt::timestamptz, :afterId::uuid)', { afterAt: filter.after[0], afterId: filter.after[1] });
-    const rows = await query.orderBy('e.recordedAt', 'ASC').addOrderBy('e.eventId', 'ASC').take(filter.limit + 1).getMany();
+    if (filter.after) {
+      query.andWhere('(e.occurredAt, e.originPosition, e.eventId) > (:afterAt::timestamptz, :afterPosition::bigint, :afterId::uuid)', {
+        afterAt: filter.after[0],
+        afterPosition: filter.after[1],
+        afterId: filter.after[2],
+      });
+    }
+    const rows = await query.orderBy('e.occurredAt', 'ASC').addOrderBy('e.originPosition', 'ASC').addOrderBy('e.eventId', 'ASC').take(filter.limit + 1).getMany();
     const items = rows.slice(0, filter.limit);
     const last = items[items.length - 1];
     return {
@@ -600,7 +612,7 @@ export class AnalyticsQueries {
         ...(event.traceparent ? { traceparent: event.traceparent } : {}),
         data: event.data,
       })),
-      next: rows.length > filter.limit && last ? ([last.recordedAt.toISOString(), last.eventId] as [string, string]) : null,
+      next: rows.length > filter.limit && last ? ([last.occurredAt.toISOString(), last.originPosition, last.eventId] as [string, number, string]) : null,
     };
   }
 }

@@ -36,9 +36,13 @@ CREATE TABLE IF NOT EXISTS ${s}.event_log (
   traceparent text,
   data jsonb NOT NULL
 );
-CREATE INDEX IF NOT EXISTS event_log_tenant_recorded_idx ON ${s}.event_log (tenant_id, recorded_at, event_id);
+-- The audit trail pages in business-time order: (occurred_at, origin_position, event_id).
+DROP INDEX IF EXISTS ${s}.event_log_tenant_recorded_idx;
+DROP INDEX IF EXISTS ${s}.event_log_actor_idx;
+CREATE INDEX IF NOT EXISTS event_log_tenant_occurred_idx ON ${s}.event_log (tenant_id, occurred_at, origin_position, event_id);
 CREATE INDEX IF NOT EXISTS event_log_stream_idx ON ${s}.event_log (tenant_id, stream_id, revision);
-CREATE INDEX IF NOT EXISTS event_log_actor_idx ON ${s}.event_log (tenant_id, actor_id, recorded_at);
+CREATE INDEX IF NOT EXISTS event_log_actor_occurred_idx ON ${s}.event_log (tenant_id, actor_id, occurred_at);
+CREATE INDEX IF NOT EXISTS event_log_type_occurred_idx ON ${s}.event_log (tenant_id, type, occurred_at);
 CREATE INDEX IF NOT EXISTS event_log_seq_idx ON ${s}.event_log (seq);
 
 CREATE TABLE IF NOT EXISTS ${s}.leads (

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Post, Put, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { formatMoney, TargetScope } from '@crm/contracts';
+import { formatMoney, isUuid, TargetScope } from '@crm/contracts';
 import { endOfDay, parseDay, parsePeriod } from '@crm/analytics-domain';
 import { commandContext, CurrentActor, decodeCursor, encodeCursor, RequestActor, RequestValidationFailed, requireRole } from '@crm/platform';
 import { ServiceUnavailableException } from '@nestjs/common';
@@ -209,7 +209,7 @@ export class AuditController {
       }
     }
     const cursor = decodeCursor(query.cursor);
-    if (cursor && (cursor.length !== 2 || typeof cursor[0] !== 'string' || typeof cursor[1] !== 'string' || Number.isNaN(Date.parse(cursor[0])))) {
+    if (cursor && (cursor.length !== 3 || typeof cursor[0] !== 'string' || Number.isNaN(Date.parse(cursor[0])) || !Number.isSafeInteger(cursor[1]) || typeof cursor[2] !== 'string' || !isUuid(cursor[2]))) {
       throw new RequestValidationFailed([{ field: 'cursor', messages: ['cursor is not one this API returned'] }]);
     }
     const page = await this.analytics.readModels.audit(actor.tenantId, {
@@ -217,7 +217,7 @@ export class AuditController {
       type: query.type,
       stream: query.stream,
       range: rangeOf(query, this.analytics.now()),
-      after: cursor as [string, string] | undefined,
+      after: cursor as [string, number, string] | undefined,
       limit: query.limit ?? 100,
     });
     return { items: page.items, nextCursor: page.next ? encodeCursor(page.next) : null };
