@@ -35,6 +35,12 @@ export type EventEnvelope<Type extends string = string, Data = unknown> = {
   recordedAt: string;
   metadata: EventMetadata;
   data: Data;
+  /**
+   * Tamper evidence, where the store keeps it (PostgreSQL): hex SHA-256 of the previous event's hash
+   * in the stream (64 zeros for the first) followed by the canonical JSON of this event as stored,
+   * before upcasting (see the README's "Tamper evidence"). Absent for events stored before hashing.
+   */
+  hash?: string;
 };
 
 /** An event a decider produced, before the store assigns its revision and position. */

@@ -72,6 +72,40 @@ export type Subscription = {
   stop: () => Promise<void>;
 };
 
+/** Which streams `verifyChain` walks: one stream, or all of them; either within one tenant if given. */
+export type VerifyChainOptions = { streamId: string; all?: false; tenantId?: string } | { streamId?: undefined; all: true; tenantId?: string };
+
+/**
+ * Why a stream's hash chain is broken at an event: its content or its predecessor's hash changed
+ * (`hash-mismatch`), a revision before it is missing (`missing-predecessor`), it has no hash although
+ * its predecessor has (`missing-hash`), the stream ends before its recorded revision
+ * (`missing-events`), or the row's tenant column disagrees with its hashed metadata (`tenant-mismatch`).
+ */
+export type ChainBreakReason = 'hash-mismatch' | 'missing-predecessor' | 'missing-hash' | 'missing-events' | 'tenant-mismatch';
+
+export type ChainBreak = {
+  streamId: string;
+  /** The first revision at which the chain does not hold. */
+  revision: number;
+  /** Absent for `missing-events`: there is no event at that revision. */
+  eventId?: string;
+  reason: ChainBreakReason;
+  /** For `hash-mismatch`: the hash recomputed from the stored content and the stored one. */
+  expectedHash?: string;
+  storedHash?: string;
+};
+
+export type ChainVerification = {
+  /** Events whose stored hash matched the recomputed one, up to the first break. */
+  verified: number;
+  /** Events stored before the store kept hashes: they open their stream's chain but prove nothing. */
+  unchained: number;
+  /** Streams walked, up to the first break. */
+  streams: number;
+  /** The first break, walking streams in id order and each in revision order; absent when intact. */
+  firstBreak?: ChainBreak;
+};
+
 /** The event store port. Adapters: PostgreSQL (default) and KurrentDB. */
 export type EventStore = {
   appendToStream: (streamId: string, events: NewEvent[], options?: { expectedRevision?: ExpectedRevision }) => Promise<AppendResult>;
@@ -80,5 +114,10 @@ export type EventStore = {
   /** Position of the newest event a subscriber can read now. */
   headPosition: () => Promise<number>;
   subscribe: (options: SubscriptionOptions) => Promise<Subscription>;
+  /**
+   * Recomputes the SHA-256 hash chain of the stored events (each event's `hash` covers its content
+   * and its predecessor's hash) and reports the first break. Only adapters that keep hashes have it.
+   */
+  verifyChain?: (options: VerifyChainOptions) => Promise<ChainVerification>;
   close: () => Promise<void>;
 };

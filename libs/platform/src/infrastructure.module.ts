@@ -6,6 +6,7 @@ import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { EventBus, EventStore } from '@crm/event-sourcing';
 import { Pool } from 'pg';
 import { RuntimeConfig } from './config';
+import { AuditVerifyController } from './audit-verify.controller';
 import { AUTH_SETTINGS, AuthGuard } from './auth/auth.guard';
 import { TerminusModule } from '@nestjs/terminus';
 import { AsyncApiController } from './asyncapi.controller';
@@ -52,7 +53,7 @@ export class InfrastructureModule {
           },
         }),
       ],
-      controllers: [MetricsController, HealthController, AsyncApiController],
+      controllers: [MetricsController, HealthController, AuditVerifyController, AsyncApiController],
       providers: [
         { provide: RUNTIME_CONFIG, useValue: infrastructure.config },
         { provide: PG_POOL, useValue: infrastructure.pool },

@@ -1,2 +1,3 @@
 export * from './postgres-event-store';
 export { schemaSql } from './schema';
+export { canonicalJson, eventHash, genesisHash, type HashedContent } from './event-hash';

@@ -1,17 +1,20 @@
-import { EventEnvelope, EventMetadata, NewEvent, categoryOf } from '@crm/contracts';
+import { EventEnvelope, EventMetadata, NewEvent, categoryOf, isUuid } from '@crm/contracts';
 import {
   AppendResult,
+  ChainVerification,
   DuplicateEventIdError,
   EventStore,
   ExpectedRevision,
   ReadAllOptions,
   SubscriptionOptions,
   UpcastFn,
+  VerifyChainOptions,
   WrongExpectedRevisionError,
   startPollingSubscription,
   createSubscriptionRegistry,
 } from '@crm/event-sourcing';
 import type { Pool, PoolClient } from 'pg';
+import { canonicalEventParts, canonicalJson, createChainChecker } from './event-hash';
 import { quoteIdent, schemaSql } from './schema';
 
 export type PostgresEventStoreOptions = {
@@ -21,6 +24,8 @@ export type PostgresEventStoreOptions = {
   upcast?: UpcastFn;
   /** How often an idle subscription looks for events written by other processes. */
   idlePollMs?: number;
+  /** Rows `verifyChain` reads per query. */
+  verifyBatchSize?: number;
 };
 
 type EventRow = {
@@ -34,9 +39,12 @@ type EventRow = {
   metadata: EventMetadata;
   occurred_at: Date;
   recorded_at: Date;
+  hash: string | null;
 };
 
-const eventColumns = 'global_position, event_id, stream_id, revision, type, schema_version, data, metadata, occurred_at, recorded_at';
+type VerifyRow = Omit<EventRow, 'global_position' | 'recorded_at'> & { tenant_id: string; stream_revision: string };
+
+const eventColumns = 'global_position, event_id, stream_id, revision, type, schema_version, data, metadata, occurred_at, recorded_at, hash';
 
 /** Only events of transactions that have finished: see README for why this is gap-free. */
 const visible = 'transaction_id < pg_snapshot_xmin(pg_current_snapshot())';
@@ -67,6 +75,7 @@ export const createPostgresEventStore = (options: PostgresEventStoreOptions): Po
       recordedAt: row.recorded_at.toISOString(),
       metadata: row.metadata,
       data: row.data,
+      ...(row.hash === null ? {} : { hash: row.hash }),
     });
 
   const readAll = async ({ after, maxCount, categories }: ReadAllOptions, client: Pick<Pool, 'query'> = pool): Promise<EventEnvelope[]> => {
@@ -84,24 +93,43 @@ export const createPostgresEventStore = (options: PostgresEventStoreOptions): Po
 
   const append = async (streamId: string, events: NewEvent[], expectedRevision: ExpectedRevision): Promise<AppendResult> => {
     if (events.length === 0) throw new Error('nothing to append');
-    const { rows } = await pool.query<{ event_id: string; revision: string; global_position: string; recorded_at: Date }>(
-      `SELECT * FROM ${s}.append_events($1, $2, $3, $4::uuid[], $5::text[], $6::int[], $7::jsonb[], $8::jsonb[], $9::text[], $10::timestamptz[])`,
+    // The hashed content must be what a later read returns: ids as PostgreSQL writes uuids, times
+    // as the millisecond instants read back, data and metadata as they come out of jsonb.
+    const prepared = events.map((event) => {
+      if (!isUuid(event.id)) throw new Error(`event id ${event.id} is not a UUID`);
+      const occurred = new Date(event.occurredAt);
+      if (Number.isNaN(occurred.getTime())) throw new Error(`event ${event.id} has an invalid occurredAt: ${event.occurredAt}`);
+      const content = {
+        eventId: event.id.toLowerCase(),
+        streamId,
+        type: event.type,
+        schemaVersion: event.schemaVersion,
+        occurredAt: occurred.toISOString(),
+        metadata: event.metadata,
+        data: event.data ?? null,
+      };
+      return { content, parts: canonicalEventParts(content) };
+    });
+    const { rows } = await pool.query<{ event_id: string; revision: string; global_position: string; recorded_at: Date; hash: string | null }>(
+      `SELECT * FROM ${s}.append_events($1, $2, $3, $4::uuid[], $5::text[], $6::int[], $7::jsonb[], $8::jsonb[], $9::text[], $10::timestamptz[], $11::text[], $12::text[])`,
       [
         streamId,
         categoryOf(streamId),
         String(expectedRevision),
-        events.map((event) => event.id),
-        events.map((event) => event.type),
-        events.map((event) => event.schemaVersion),
-        events.map((event) => JSON.stringify(event.data ?? null)),
-        events.map((event) => JSON.stringify(event.metadata)),
+        prepared.map(({ content }) => content.eventId),
+        prepared.map(({ content }) => content.type),
+        prepared.map(({ content }) => content.schemaVersion),
+        prepared.map(({ content }) => canonicalJson(content.data)),
+        prepared.map(({ content }) => canonicalJson(content.metadata)),
         events.map((event) => event.metadata.tenantId),
-        events.map((event) => event.occurredAt),
+        prepared.map(({ content }) => content.occurredAt),
+        prepared.map(({ parts }) => parts[0]),
+        prepared.map(({ parts }) => parts[1]),
       ],
     );
     const byId = new Map(rows.map((row) => [row.event_id, row]));
     const stored = events.map((event): EventEnvelope => {
-      const row = byId.get(event.id);
+      const row = byId.get(event.id.toLowerCase());
       if (!row) throw new Error(`append of ${streamId} returned no row for event ${event.id}`);
       return upcast({
         ...event,
@@ -110,11 +138,57 @@ export const createPostgresEventStore = (options: PostgresEventStoreOptions): Po
         revision: Number(row.revision),
         globalPosition: Number(row.global_position),
         recordedAt: row.recorded_at.toISOString(),
+        ...(row.hash === null ? {} : { hash: row.hash }),
       });
     });
     const last = stored[stored.length - 1];
     registry.wake();
     return { nextRevision: last.revision, position: last.globalPosition, events: stored };
+  };
+
+  /**
+   * Walks the events in (stream, revision) order by keyset over the (stream_id, revision) unique
+   * index, a batch per query, so that a whole store is verified in bounded memory. A tenant's walk
+   * filters rows by the tenant column: a row moved to another tenant shows as a gap in the stream.
+   */
+  const verifyChain = async (verifyOptions: VerifyChainOptions): Promise<ChainVerification> => {
+    const { streamId, tenantId } = verifyOptions;
+    if ((streamId === undefined) !== (verifyOptions.all === true)) throw new Error('verifyChain needs either a streamId or all: true');
+    const batchSize = options.verifyBatchSize ?? 1000;
+    const checker = createChainChecker();
+    let after: [string, number] = [streamId ?? '', -1];
+    for (;;) {
+      const params: unknown[] = [after[0], after[1], batchSize];
+      const conditions = [streamId === undefined ? '(e.stream_id, e.revision) > ($1, $2)' : 'e.stream_id = $1 AND e.revision > $2'];
+      if (tenantId !== undefined) conditions.push(`e.tenant_id = $${params.push(tenantId)}`);
+      const { rows } = await pool.query<VerifyRow>(
+        `SELECT e.event_id, e.stream_id, e.revision, e.type, e.schema_version, e.data, e.metadata, e.tenant_id, e.occurred_at, e.hash,
+                coalesce(st.revision, -1) AS stream_revision
+           FROM ${s}.events e LEFT JOIN ${s}.streams st ON st.stream_id = e.stream_id
+          WHERE ${conditions.join(' AND ')}
+          ORDER BY e.stream_id, e.revision LIMIT $3`,
+        params,
+      );
+      for (const row of rows) {
+        const found = checker.check({
+          eventId: row.event_id,
+          streamId: row.stream_id,
+          revision: Number(row.revision),
+          type: row.type,
+          schemaVersion: row.schema_version,
+          occurredAt: row.occurred_at.toISOString(),
+          metadata: row.metadata,
+          data: row.data,
+          tenantId: row.tenant_id,
+          hash: row.hash,
+          streamRevision: Number(row.stream_revision),
+        });
+        if (found) return checker.result(found);
+      }
+      if (rows.length < batchSize) return checker.result(checker.finish());
+      const last = rows[rows.length - 1];
+      after = [last.stream_id, Number(last.revision)];
+    }
   };
 
   const store: PostgresEventStore = {
@@ -201,6 +275,8 @@ export const createPostgresEventStore = (options: PostgresEventStoreOptions): Po
       );
       return registry.track(handle);
     },
+
+    verifyChain: (verifyOptions) => verifyChain(verifyOptions),
 
     close: async () => {
       await registry.stopAll();

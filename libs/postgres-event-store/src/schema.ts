@@ -27,6 +27,9 @@ CREATE TABLE IF NOT EXISTS ${s}.events (
   CONSTRAINT events_event_id_key UNIQUE (event_id),
   CONSTRAINT events_stream_revision_key UNIQUE (stream_id, revision)
 );
+-- Tamper evidence: hex SHA-256 of the previous event's hash in the stream (64 zeros for the first)
+-- followed by the event's canonical JSON. NULL for events stored before the column existed.
+ALTER TABLE ${s}.events ADD COLUMN IF NOT EXISTS hash text;
 CREATE INDEX IF NOT EXISTS events_category_position_idx ON ${s}.events (category, global_position);
 CREATE TABLE IF NOT EXISTS ${s}.subscription_checkpoints (
   name text PRIMARY KEY,
@@ -61,6 +64,10 @@ $fn$;
 
 -- One append = one statement = one transaction. Returns the stored rows of the append; when every
 -- event id was already stored in this stream (a repeated append), returns those rows unchanged.
+-- p_hash_before/p_hash_after hold each event's canonical JSON split where its revision goes: only
+-- here, under the stream lock, are the revision and the predecessor's hash known, so the chain is
+-- extended here. Callers that pass neither store unhashed events (as before the chain existed).
+DROP FUNCTION IF EXISTS ${s}.append_events(text, text, text, uuid[], text[], integer[], jsonb[], jsonb[], text[], timestamptz[]);
 CREATE OR REPLACE FUNCTION ${s}.append_events(
   p_stream_id text,
   p_category text,
@@ -71,8 +78,10 @@ CREATE OR REPLACE FUNCTION ${s}.append_events(
   p_data jsonb[],
   p_metadata jsonb[],
   p_tenants text[],
-  p_occurred timestamptz[]
-) RETURNS TABLE (event_id uuid, revision bigint, global_position bigint, recorded_at timestamptz)
+  p_occurred timestamptz[],
+  p_hash_before text[] DEFAULT NULL,
+  p_hash_after text[] DEFAULT NULL
+) RETURNS TABLE (event_id uuid, revision bigint, global_position bigint, recorded_at timestamptz, hash text)
 LANGUAGE plpgsql AS $fn$
 DECLARE
   n integer := cardinality(p_ids);
@@ -80,6 +89,8 @@ DECLARE
   known integer;
   known_here integer;
   last_position bigint;
+  previous_hash text;
+  hashes text[];
 BEGIN
   PERFORM pg_advisory_xact_lock(hashtextextended(${literal(schema)} || '/' || p_stream_id, 0));
 
@@ -88,7 +99,7 @@ BEGIN
     FROM ${s}.events e WHERE e.event_id = ANY (p_ids);
   IF known > 0 THEN
     IF known = n AND known_here = n THEN
-      RETURN QUERY SELECT e.event_id, e.revision, e.global_position, e.recorded_at
+      RETURN QUERY SELECT e.event_id, e.revision, e.global_position, e.recorded_at, e.hash
         FROM ${s}.events e WHERE e.event_id = ANY (p_ids) ORDER BY e.global_position;
       RETURN;
     END IF;
@@ -105,15 +116,27 @@ BEGIN
     RAISE EXCEPTION 'wrong_expected_revision' USING ERRCODE = 'ES001', DETAIL = current_revision::text;
   END IF;
 
+  IF p_hash_before IS NOT NULL THEN
+    IF cardinality(p_hash_before) <> n OR cardinality(p_hash_after) IS DISTINCT FROM n THEN
+      RAISE EXCEPTION 'hash parts do not match the events' USING ERRCODE = '22023';
+    END IF;
+    SELECT e.hash INTO previous_hash FROM ${s}.events e WHERE e.stream_id = p_stream_id AND e.revision = current_revision;
+    previous_hash := coalesce(previous_hash, repeat('0', 64));
+    FOR i IN 1..n LOOP
+      previous_hash := encode(sha256(convert_to(previous_hash || p_hash_before[i] || (current_revision + i)::text || p_hash_after[i], 'UTF8')), 'hex');
+      hashes[i] := previous_hash;
+    END LOOP;
+  END IF;
+
   last_position := ${s}.allocate_positions(n);
 
   RETURN QUERY
   INSERT INTO ${s}.events AS e (global_position, event_id, stream_id, category, revision, type, schema_version,
-                                data, metadata, tenant_id, occurred_at, transaction_id)
+                                data, metadata, tenant_id, occurred_at, transaction_id, hash)
   SELECT last_position - n + i, p_ids[i], p_stream_id, p_category, current_revision + i, p_types[i], p_versions[i],
-         p_data[i], p_metadata[i], p_tenants[i], p_occurred[i], pg_current_xact_id()
+         p_data[i], p_metadata[i], p_tenants[i], p_occurred[i], pg_current_xact_id(), hashes[i]
     FROM generate_series(1, n) AS i
-  RETURNING e.event_id, e.revision, e.global_position, e.recorded_at;
+  RETURNING e.event_id, e.revision, e.global_position, e.recorded_at, e.hash;
 
   INSERT INTO ${s}.streams AS st (stream_id, category, revision) VALUES (p_stream_id, p_category, current_revision + n)
   ON CONFLICT (stream_id) DO UPDATE SET revision = EXCLUDED.revision, updated_at = now();
