@@ -72,5 +72,7 @@ export const historyEntry = (event: EventEnvelope) => ({
   actor: event.metadata.actor,
   correlationId: event.metadata.correlationId,
   causationId: event.metadata.causationId,
+  ...(event.metadata.traceparent ? { traceparent: event.metadata.traceparent } : {}),
+  ...(event.hash ? { hash: event.hash } : {}),
   data: event.data,
 });
