@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { eventCatalogue, isCrmEventType, isUuid, periodPattern, PipelineStage } from '@crm/contracts';
 import { CrmHistoryOptions, defaultHistoryStages, GeneratedEvent, generateCrmHistory, generateCrmHistoryArray } from './crm-history';
 
@@ -231,5 +232,58 @@ describe('generateCrmHistory', () => {
     }
     const completed = ofType('TaskCompleted');
     expect(completed.some((event) => event.data.onTime) && completed.some((event) => !event.data.onTime)).toBe(true);
+  });
+
+  it('gives automated tasks the ids the tasks service derives from their trigger, so a live service replaying them adds none', () => {
+    // automationTaskId of @crm/tasks-domain, which this lib may not import.
+    const derived = (...parts: string[]) => {
+      const hash = createHash('sha1').update(parts.join('\u001f')).digest();
+      hash[6] = (hash[6] & 0x0f) | 0x50;
+      hash[8] = (hash[8] & 0x3f) | 0x80;
+      const hex = hash.subarray(0, 16).toString('hex');
+      return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+    };
+    const automated = ofType('TaskCreated').filter((event) => event.data.automationRule !== undefined);
+    expect(new Set(automated.map((event) => event.data.automationRule))).toEqual(new Set(['lead-assigned', 'stage-playbook', 'deal-went-stale']));
+    const slots = new Map<string, number>();
+    for (const { data } of automated) {
+      const key = `${data.triggeredBy}/${data.automationRule}`;
+      const slot = slots.get(key) ?? 0;
+      slots.set(key, slot + 1);
+      expect(data.taskId).toBe(derived('automation-task', data.triggeredBy as string, data.automationRule as string, String(slot)));
+    }
+  });
+});
+
+describe('generateCrmHistory for a demo that ends now', () => {
+  const demo: CrmHistoryOptions = { seed: 7, tenantId: 'tenant-demo', events: 20_000, start: '2024-11-01T00:00:00.000Z', days: 730, regions: ['EMEA', 'NA', 'APAC'] };
+  const end = Date.parse(demo.start as string) + 730 * DAY;
+
+  it('stops at the end of the span with stopAt: end, holding about the events asked for', () => {
+    const history = generateCrmHistoryArray({ ...demo, stopAt: 'end' });
+    const times = history.map(({ event }) => Date.parse(event.occurredAt));
+    expect(Math.max(...times)).toBeLessThanOrEqual(end);
+    expect(Math.max(...times)).toBeGreaterThan(end - 3 * DAY);
+    expect(history.length).toBeGreaterThan(demo.events * 0.7);
+    expect(history.length).toBeLessThan(demo.events * 1.3);
+  });
+
+  it('scales arrivals by the monthly seasonality, and leaves the history unchanged without it', () => {
+    const captured = (history: GeneratedEvent[]) => {
+      const perMonth = Array.from({ length: 12 }, () => 0);
+      for (const { event } of history) if (event.type === 'LeadCaptured' || (event.type === 'OpportunityOpened' && event.data.leadId === undefined)) perMonth[new Date(event.occurredAt).getUTCMonth()]++;
+      return perMonth;
+    };
+    const seasonality = [1, 1, 1, 1, 1, 1, 0.4, 0.4, 1, 1.8, 1.8, 1];
+    const perMonth = captured(generateCrmHistoryArray({ ...demo, stopAt: 'end', seasonality }));
+    const flat = captured(generateCrmHistoryArray({ ...demo, stopAt: 'end' }));
+    const share = (counts: number[], months: number[]) => months.reduce((sum, month) => sum + counts[month], 0) / counts.reduce((sum, count) => sum + count, 0);
+    // October and November (weight 1.8) against July and August (0.4): about 4.5 times the arrivals.
+    expect(share(perMonth, [9, 10]) / share(perMonth, [6, 7])).toBeGreaterThan(3);
+    expect(share(flat, [9, 10]) / share(flat, [6, 7])).toBeLessThan(1.5);
+    expect(JSON.stringify(generateCrmHistoryArray({ ...demo, events: 3_000, seasonality: Array.from({ length: 12 }, () => 2) }))).toBe(
+      JSON.stringify(generateCrmHistoryArray({ ...demo, events: 3_000, seasonality: Array.from({ length: 12 }, () => 1) })),
+    );
+    expect(() => generateCrmHistoryArray({ ...demo, seasonality: [1, 2] })).toThrow(RangeError);
   });
 });

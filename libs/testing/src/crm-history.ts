@@ -45,6 +45,17 @@ export type CrmHistoryOptions = {
   tenantId: string;
   /** Generation stops at the end of the command during which this many events were reached. */
   events: number;
+  /**
+   * `end`: stop instead at the end of the span (start + days), leaving the records then in progress
+   * open, as a history that ends now does; `events` then only sets the arrival rate, and the
+   * history holds about that many. Default `events`.
+   */
+  stopAt?: 'events' | 'end';
+  /**
+   * Relative demand per calendar month, January first (12 positive numbers): the arrival rate of
+   * new leads and deals in each month is scaled by its weight over the weights' mean. Default flat.
+   */
+  seasonality?: number[];
   /** ISO-8601 instant the history starts at; default 2025-01-01T00:00:00.000Z. */
   start?: string;
   /** Span over which leads arrive, in days; default 540. */
@@ -317,6 +328,9 @@ type Settings = {
   regions: string[];
   currencies: string[];
   stages: PipelineStage[];
+  stopAt: 'events' | 'end';
+  /** Arrival rate factor per calendar month (mean 1), or none for flat demand. */
+  demand?: number[];
 };
 
 type Member = { memberId: string; role: 'rep' | 'manager'; teamId: string; managerId?: string; region?: string; productLines: string[]; capacity: number };
@@ -338,6 +352,11 @@ const resolve = (options: CrmHistoryOptions): Settings => {
   };
   const stages = options.stages ?? defaultHistoryStages.map((stage) => ({ ...stage }));
   if (stages.length === 0) throw new RangeError('generateCrmHistory: stages must not be empty');
+  const weights = options.seasonality;
+  if (weights !== undefined && (weights.length !== 12 || !weights.every((weight) => Number.isFinite(weight) && weight > 0))) {
+    throw new RangeError('generateCrmHistory: seasonality must be 12 positive monthly weights');
+  }
+  const meanWeight = weights ? weights.reduce((sum, weight) => sum + weight, 0) / 12 : 1;
   return {
     tenantId: options.tenantId,
     events: options.events,
@@ -350,6 +369,8 @@ const resolve = (options: CrmHistoryOptions): Settings => {
     regions: nonEmpty('regions', options.regions, ['EMEA', 'NA', 'APAC', 'LATAM']),
     currencies: nonEmpty('currencies', options.currencies, ['EUR']),
     stages,
+    stopAt: options.stopAt ?? 'events',
+    ...(weights ? { demand: weights.map((weight) => weight / meanWeight) } : {}),
   };
 };
 
@@ -483,7 +504,7 @@ class HistorySimulation {
     this.queue.push({ kind: 'arrivals', next: settings.start + this.exponential(this.meanArrivalGap), seq: 0, importing: false });
     for (;;) {
       const agent = this.queue.pop();
-      if (!agent) return;
+      if (!agent || (settings.stopAt === 'end' && agent.next > settings.end)) return;
       this.now = agent.next;
       if (this.step(agent)) this.queue.push(agent);
       yield* this.drain();
@@ -627,7 +648,9 @@ class HistorySimulation {
     const born = importable ? at - this.between(20 * DAY, Math.min(300 * DAY, at - this.settings.start - DAY)) : at;
     if (this.chance(0.86)) this.schedule(this.newLead(born, importable));
     else this.schedule(this.newDeal(born, importable));
-    agent.next = at + this.exponential(this.meanArrivalGap);
+    const gap = this.exponential(this.meanArrivalGap);
+    const { demand } = this.settings;
+    agent.next = at + (demand ? gap / demand[new Date(at).getUTCMonth()] : gap);
     return true;
   }
 
@@ -1201,7 +1224,7 @@ class HistorySimulation {
   ): void {
     if (deal.importing) return;
     const createdAt = at + this.between(1, 30) * 1_000;
-    for (const [title, taskType, priority, dueInHours] of playbook) {
+    for (const [slot, [title, taskType, priority, dueInHours]] of playbook.entries()) {
       const dueAt = at + dueInHours * HOUR;
       const notes = rule === 'stage-playbook' ? `Playbook of stage ${this.settings.stages[deal.stageIndex].name}.` : `No stage change or activity since ${iso(Math.max(deal.stageEnteredAt, deal.lastActivityAt))}.`;
       this.newTask(
@@ -1211,6 +1234,7 @@ class HistorySimulation {
         createdAt,
         dueAt,
         { id: triggerId, correlationId },
+        slot,
       );
     }
   }
@@ -1222,8 +1246,13 @@ class HistorySimulation {
     at: number,
     dueAt: number,
     trigger?: Trigger,
+    slot = 0,
   ): void {
-    const taskId = this.uuid();
+    // An automated task's id is the one the tasks service derives from its trigger (automationTaskId),
+    // so a live service that replays the generated history finds the task there and adds none. The
+    // random id is drawn anyway: the rest of the history stays what it was for the same seed.
+    const drawn = this.uuid();
+    const taskId = trigger && fields.automationRule ? sha1Uuid(['automation-task', trigger.id, fields.automationRule, String(slot)].join('\u001f')) : drawn;
     const created: TaskCreated['data'] = {
       taskId,
       title: fields.title,
@@ -1358,7 +1387,7 @@ export function* generateCrmHistory(options: CrmHistoryOptions): Generator<Gener
   for (const batch of simulation.run()) {
     yield* batch;
     produced += batch.length;
-    if (produced >= settings.events) return;
+    if (settings.stopAt === 'events' && produced >= settings.events) return;
   }
 }
 
