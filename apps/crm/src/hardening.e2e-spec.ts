@@ -1,17 +1,9 @@
-import { createHmac } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { RunningApp, startEmbeddedApp } from '@crm/testing';
+import { RunningApp, startEmbeddedApp, tokenFor as signedToken } from '@crm/testing';
 
 // Security headers, the per-token rate limit, the body-size limit and the answer timeout, on an app
 // configured tight enough to reach each of them.
 
-const tokenFor = (app: RunningApp, sub: string) => {
-  const secret = readFileSync(join(app.dataDir, 'jwt-secret'), 'utf8').trim();
-  const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  const unsigned = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub, tenant: 'hardening', roles: ['admin'], iat: Math.floor(Date.now() / 1000) })}`;
-  return `${unsigned}.${createHmac('sha256', secret).update(unsigned).digest('base64url')}`;
-};
+const tokenFor = (app: RunningApp, sub: string) => signedToken(app, { sub, tenant: 'hardening', roles: ['admin'] });
 
 describe('HTTP hardening (embedded app)', () => {
   let app: RunningApp;

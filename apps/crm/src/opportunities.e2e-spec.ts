@@ -1,7 +1,4 @@
-import { createHmac } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { RunningApp, startEmbeddedApp } from '@crm/testing';
+import { RunningApp, startEmbeddedApp, tokenFor } from '@crm/testing';
 
 type Deal = {
   id: string;
@@ -24,12 +21,6 @@ type Deal = {
 type HistoryEvent = { type: string; revision: number; data: Record<string, unknown>; actor: { id: string; role: string } };
 type Problem = { status: number; code?: string; errors?: Array<{ field: string; messages: string[] }>; [key: string]: unknown };
 
-const tokenFor = (app: RunningApp, claims: { sub: string; tenant: string; roles: string[] }) => {
-  const secret = readFileSync(join(app.dataDir, 'jwt-secret'), 'utf8').trim();
-  const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  const unsigned = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ ...claims, iat: Math.floor(Date.now() / 1000) })}`;
-  return `${unsigned}.${createHmac('sha256', secret).update(unsigned).digest('base64url')}`;
-};
 
 const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000 - 60_000).toISOString();
 const deal = { name: 'Analytical Engines - platform', accountName: 'Analytical Engines', amount: '48000.00', currency: 'EUR', productType: 'platform', ownerId: 'rep-7', expectedCloseDate: '2027-03-31' };

@@ -1,7 +1,5 @@
-import { createHmac, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { RunningApp, startEmbeddedApp } from '@crm/testing';
+import { randomUUID } from 'node:crypto';
+import { RunningApp, startEmbeddedApp, tokenFor } from '@crm/testing';
 
 type Task = {
   id: string;
@@ -25,12 +23,6 @@ type HistoryEvent = { type: string; position: number; occurredAt: string; data: 
 type Problem = { status: number; code?: string; errors?: Array<{ field: string; messages: string[] }>; [key: string]: unknown };
 type Lead = { id: string; position: number };
 
-const tokenFor = (app: RunningApp, claims: { sub: string; tenant: string; roles: string[] }) => {
-  const secret = readFileSync(join(app.dataDir, 'jwt-secret'), 'utf8').trim();
-  const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  const unsigned = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ ...claims, iat: Math.floor(Date.now() / 1000) })}`;
-  return `${unsigned}.${createHmac('sha256', secret).update(unsigned).digest('base64url')}`;
-};
 
 /** Polls until `check` returns a value; read models and policies are asynchronous. */
 const eventually = async <T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> => {

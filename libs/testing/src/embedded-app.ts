@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createHmac } from 'node:crypto';
 
 /** The embedded app (`dist/apps/crm/src/main.js`, what `npm start` runs) started as a child process. */
 export type RunningApp = {
@@ -74,4 +75,16 @@ export const startEmbeddedApp = async (env: Record<string, string> = {}, dataDir
       return code;
     },
   };
+};
+
+/**
+ * A token for another user, tenant or role, signed with the app's development secret (HS256, as a
+ * client holding the secret would; written here rather than imported, the platform's tests import
+ * this lib).
+ */
+export const tokenFor = (app: Pick<RunningApp, 'dataDir'>, claims: { sub: string; tenant: string; roles: string[] }): string => {
+  const secret = readFileSync(join(app.dataDir, 'jwt-secret'), 'utf8').trim();
+  const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const unsigned = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ ...claims, iat: Math.floor(Date.now() / 1000) })}`;
+  return `${unsigned}.${createHmac('sha256', secret).update(unsigned).digest('base64url')}`;
 };
