@@ -26,6 +26,7 @@ export const eventCatalogue: Catalogue = {
   LeadConverted: { topic: topics.leads, version: 1 },
   LeadMerged: { topic: topics.leads, version: 1 },
   LeadMergedInto: { topic: topics.leads, version: 1 },
+  LeadErased: { topic: topics.leads, version: 1 },
   ScoringRulesDefined: { topic: topics.leads, version: 1 },
   ScoringModelTrained: { topic: topics.leads, version: 1 },
   PipelineStagesDefined: { topic: topics.opportunities, version: 1 },

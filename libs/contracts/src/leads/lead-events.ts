@@ -76,6 +76,37 @@ export type LeadConverted = EventData<
 >;
 export type LeadMerged = EventData<'LeadMerged', { leadId: string; duplicateId: string }>;
 export type LeadMergedInto = EventData<'LeadMergedInto', { leadId: string; survivorId: string }>;
+/**
+ * The person behind the lead was erased (GDPR, right to erasure): the key that sealed the lead's
+ * personal fields is gone. Carries no personal data; a fold drops those fields from here on.
+ */
+export type LeadErased = EventData<'LeadErased', { leadId: string }>;
+
+/**
+ * Personal data in lead events (GDPR crypto-shredding). The fields listed here hold either plain
+ * text (events recorded before sealing existed) or `enc:v1:<base64(iv | tag | ciphertext)>`:
+ * AES-256-GCM under a key per lead that the leads service keeps outside the event log, with the
+ * tenant, lead id and field name as associated data. The JSON type stays `string`, so no version
+ * changed. Subscribers in other services cannot open these values and have no use for them: treat
+ * them as opaque, never as a name to show. Once a lead is erased (`LeadErased`) the key is
+ * deleted, so every copy (store, Kafka topics, analytics' event log, replays) is unreadable; the
+ * leads API shows such a field as `null` and the lead as `erased: true`.
+ *
+ * `LeadConverted`'s `opportunityName` and `accountName` are the deal's business names and stay
+ * plain: by default they derive from the company, never from the person's name.
+ */
+export const sealedValuePrefix = 'enc:v1:';
+
+export type PersonalLeadField = 'name' | 'email' | 'phone' | 'reason';
+
+/** Where lead events carry personal fields: in `data` itself, or in `data.changes`. */
+export const personalLeadFields: Partial<Record<LeadEvent['type'], { in?: 'changes'; fields: readonly PersonalLeadField[] }>> = {
+  LeadCaptured: { fields: ['name', 'email', 'phone'] },
+  LeadUpdated: { in: 'changes', fields: ['name', 'email', 'phone'] },
+  LeadDisqualified: { fields: ['reason'] },
+};
+
+export const isSealedValue = (value: unknown): value is string => typeof value === 'string' && value.startsWith(sealedValuePrefix);
 
 /** Weighted scoring rules; see @crm/leads-domain for their meaning. */
 export type ScoringRules = {
@@ -122,4 +153,5 @@ export type LeadEvent =
   | LeadReopened
   | LeadConverted
   | LeadMerged
-  | LeadMergedInto;
+  | LeadMergedInto
+  | LeadErased;

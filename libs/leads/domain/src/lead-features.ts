@@ -1,5 +1,5 @@
-import { engagementTypes, LeadProfile, LeadSource } from '@crm/contracts';
-import { EngagementRecord, titleSeniority } from './scoring';
+import { engagementTypes, LeadSource } from '@crm/contracts';
+import { EngagementRecord, ScoredProfile, titleSeniority } from './scoring';
 
 export type FeatureRow = Record<string, string | number | boolean | null | undefined>;
 
@@ -7,7 +7,7 @@ export type FeatureRow = Record<string, string | number | boolean | null | undef
  * What the learned model sees of a lead: the standard fields, engagement counts by type, and every
  * custom attribute (as `attr_<key>`). Missing values stay undefined for the encoder to handle.
  */
-export const leadFeatures = (profile: LeadProfile, source: LeadSource, engagements: EngagementRecord[]): FeatureRow => {
+export const leadFeatures = (profile: ScoredProfile, source: LeadSource, engagements: EngagementRecord[]): FeatureRow => {
   const row: FeatureRow = {
     companySize: profile.companySize,
     estimatedValue: profile.estimatedValue ? profile.estimatedValue.amountMinor / 100 : undefined,

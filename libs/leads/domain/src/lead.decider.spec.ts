@@ -215,6 +215,95 @@ describe('lead decider', () => {
   });
 });
 
+describe('lead decider, erasure (GDPR)', () => {
+  const erased: LeadEvent = { type: 'LeadErased', data: { leadId } };
+  const fold = (events: LeadEvent[]) => events.reduce(leadDecider.evolve, leadDecider.initialState());
+
+  it('erases a lead in any status, merged away or converted included', () => {
+    for (const status of ['new', 'working', 'qualified', 'converted', 'disqualified'] as const) {
+      spec.given(history[status]).when({ type: 'EraseLead' }).then([erased]);
+    }
+    spec.given([...history.working, { type: 'LeadMergedInto', data: { leadId, survivorId: 'l-0' } }]).when({ type: 'EraseLead' }).then([erased]);
+  });
+
+  it('appends nothing when erased already, and reports a missing lead as not found', () => {
+    spec.given([...history.working, erased]).when({ type: 'EraseLead' }).thenNothing();
+    spec.given([]).when({ type: 'EraseLead' }).thenThrows(CommandRejected, (error) => expect(error.kind).toBe('not_found'));
+  });
+
+  it('drops the personal fields and the free-text reason from the state, keeping every other fact', () => {
+    const state = fold([...history.disqualified, erased]);
+    expect(state).toMatchObject({ exists: true, status: 'disqualified', source: 'web', erased: true, score: { score: 0 } });
+    if (!state.exists) throw new Error('no lead');
+    expect(state.profile).toEqual({ company: 'Analytical Engines', region: 'EMEA' });
+    expect(state.disqualificationReason).toBeUndefined();
+  });
+
+  it('treats shredded values (null once the key is gone) as absent', () => {
+    const state = fold([
+      { type: 'LeadCaptured', data: { leadId, name: null, email: null, company: 'Analytical Engines', source: 'web' } } as unknown as LeadEvent,
+      { type: 'LeadDisqualified', data: { leadId, reason: null } } as unknown as LeadEvent,
+    ]);
+    if (!state.exists) throw new Error('no lead');
+    expect(state.profile).toEqual({ company: 'Analytical Engines' });
+    expect(state.disqualificationReason).toBeUndefined();
+  });
+
+  it('refuses to set personal fields again, but still takes other changes and commands', () => {
+    spec
+      .given([...history.working, erased])
+      .when({ type: 'UpdateLead', changes: { email: 'ada@example.com' }, occurredAt: at, scorer })
+      .thenThrows(CommandRejected, (error) => expect(error.code).toBe('lead-erased'));
+    spec
+      .given([...history.working, erased])
+      .when({ type: 'UpdateLead', changes: { companySize: 120 }, occurredAt: at, scorer })
+      .then([
+        { type: 'LeadUpdated', data: { leadId, changes: { companySize: 120 } } },
+        { type: 'LeadScored', data: { leadId, score: 5, contributions: { engagement: 5 } } },
+      ]);
+    spec.given([...history.working, erased]).when({ type: 'QualifyLead' }).then([{ type: 'LeadQualified', data: { leadId } }]);
+  });
+
+  it('refuses a merge into an erased lead', () => {
+    spec
+      .given([...history.working, erased])
+      .when({ type: 'MergeLead', duplicateId: 'l-2', duplicate: fold([{ type: 'LeadCaptured', data: { leadId: 'l-2', name: 'A. L.', phone: '+441234567890', source: 'web' } }]) })
+      .thenThrows(CommandRejected, (error) => expect(error.code).toBe('lead-erased'));
+  });
+
+  it('keeps a reason given after the erasure out of the state', () => {
+    const state = fold([...history.working, erased, { type: 'LeadDisqualified', data: { leadId, reason: 'asked not to be contacted' } }]);
+    expect(state).toMatchObject({ status: 'disqualified', erased: true });
+    expect(state.exists && state.disqualificationReason).toBeUndefined();
+  });
+
+  it('names the account of a converted lead after its company, never after the person', () => {
+    const id = '3f1c2a9e-0000-4000-8000-000000000001';
+    spec
+      .given([
+        { type: 'LeadCaptured', data: { leadId: id, name: 'Ada Lovelace', email: 'ada@example.com', source: 'web' } },
+        { type: 'LeadStatusChanged', data: { leadId: id, from: 'new', to: 'working' } },
+        { type: 'LeadQualified', data: { leadId: id } },
+      ])
+      .when(convert)
+      .then([
+        {
+          type: 'LeadConverted',
+          data: {
+            leadId: id,
+            opportunityId: 'o-9',
+            opportunityName: 'Lead 3f1c2a9e - platform',
+            accountName: 'Lead 3f1c2a9e',
+            amount: { amountMinor: 500_000, currency: 'EUR' },
+            productType: 'platform',
+            expectedCloseDate: '2026-09-30',
+            source: 'web',
+          },
+        },
+      ]);
+  });
+});
+
 describe('lead decider, stored shapes', () => {
   it('sees no change in attributes that come back from storage with their keys reordered', () => {
     const stored: LeadEvent = { type: 'LeadCaptured', data: { leadId, name: 'x', email: 'x@example.com', source: 'web', attributes: { seats: 40, plan: 'team' } } };

@@ -7,7 +7,7 @@ import {
   Money,
 } from '@crm/contracts';
 import { CommandRejected, Decider, sameValue } from '@crm/event-sourcing';
-import { EngagementRecord } from './scoring';
+import { EngagementRecord, ScoredProfile } from './scoring';
 
 export type LeadScore = {
   score: number;
@@ -16,8 +16,11 @@ export type LeadScore = {
   contributions: Record<string, number>;
 };
 
-/** What a scorer sees of a lead. */
-export type ScoringInput = { profile: LeadProfile; source: LeadSource; engagements: EngagementRecord[] };
+/** A lead's profile as folded: the personal fields are absent once shredded or erased. */
+export type KnownProfile = Omit<LeadProfile, 'name'> & { name?: string };
+
+/** What a scorer sees of a lead: never its personal fields, so erasing them changes no score. */
+export type ScoringInput = { profile: ScoredProfile; source: LeadSource; engagements: EngagementRecord[] };
 
 /** Scores a lead as it stands; pure and deterministic for a given `asOf`. */
 export type LeadScorer = (lead: ScoringInput, asOf: string) => LeadScore;
@@ -26,7 +29,7 @@ export type OpenLead = {
   exists: true;
   leadId: string;
   status: LeadStatus;
-  profile: LeadProfile;
+  profile: KnownProfile;
   source: LeadSource;
   ownerId?: string;
   score?: LeadScore;
@@ -37,6 +40,8 @@ export type OpenLead = {
   mergedLeads: string[];
   opportunityId?: string;
   disqualificationReason?: string;
+  /** The person was erased: the personal fields are gone for good. */
+  erased?: true;
 };
 
 export type LeadState = { exists: false } | OpenLead;
@@ -76,6 +81,8 @@ export type ConvertLead = {
 };
 export type MergeLead = { type: 'MergeLead'; duplicate: LeadState; duplicateId: string };
 export type MarkLeadMergedInto = { type: 'MarkLeadMergedInto'; survivorId: string };
+/** GDPR erasure; the service deletes the key that sealed the personal fields. */
+export type EraseLead = { type: 'EraseLead' };
 
 export type LeadCommand =
   | CaptureLead
@@ -89,7 +96,8 @@ export type LeadCommand =
   | ReopenLead
   | ConvertLead
   | MergeLead
-  | MarkLeadMergedInto;
+  | MarkLeadMergedInto
+  | EraseLead;
 
 const openStatuses: readonly LeadStatus[] = ['new', 'working', 'qualified'];
 
@@ -102,6 +110,21 @@ const existing = (state: LeadState): OpenLead => {
   if (state.mergedInto) throw new CommandRejected('conflict', 'lead-merged', `the lead was merged into ${state.mergedInto}`, { mergedInto: state.mergedInto });
   return state;
 };
+
+const personalProfileFields = ['name', 'email', 'phone'] as const;
+
+const erasedRejection = (lead: OpenLead, action: string): never => {
+  throw new CommandRejected('conflict', 'lead-erased', `cannot ${action}: the person behind this lead was erased`, { leadId: lead.leadId });
+};
+
+/** Shredded values arrive as null (or not at all): the fold treats them as absent. */
+const withoutShredded = <T extends object>(values: T): T => Object.fromEntries(Object.entries(values).filter(([, value]) => value !== null && value !== undefined)) as T;
+
+const withoutPersonal = <T extends object>(values: T): T =>
+  Object.fromEntries(Object.entries(values).filter(([key]) => !(personalProfileFields as readonly string[]).includes(key))) as T;
+
+/** The account a converted lead opens: its company; never the person's name, which erasure could not reach there. */
+const accountOf = (lead: OpenLead): string => lead.profile.company ?? `Lead ${lead.leadId.slice(0, 8)}`;
 
 const scoreChanged = (before: LeadScore | undefined, after: LeadScore): boolean =>
   !before || before.score !== after.score || before.probability !== after.probability || before.modelVersion !== after.modelVersion;
@@ -129,9 +152,15 @@ export const decideLead = (command: LeadCommand, state: LeadState): LeadEvent[] 
       { type: 'LeadScored', occurredAt: command.occurredAt, data: { leadId: command.leadId, ...score } },
     ];
   }
+  // Erasure applies to any lead that exists, merged away or converted included.
+  if (command.type === 'EraseLead') {
+    if (!state.exists) throw new CommandRejected('not_found', 'lead-not-found', 'no such lead');
+    return state.erased ? [] : [{ type: 'LeadErased', data: { leadId: state.leadId } }];
+  }
   const lead = existing(state);
   switch (command.type) {
     case 'UpdateLead': {
+      if (lead.erased && personalProfileFields.some((field) => command.changes[field] !== undefined)) erasedRejection(lead, 'set personal fields');
       const changes = Object.fromEntries(
         Object.entries(command.changes).filter(([key, value]) => value !== undefined && !sameValue(lead.profile[key as keyof LeadProfile], value)),
       ) as Partial<LeadProfile>;
@@ -184,8 +213,8 @@ export const decideLead = (command: LeadCommand, state: LeadState): LeadEvent[] 
           data: {
             leadId: lead.leadId,
             opportunityId: command.opportunityId,
-            opportunityName: command.opportunityName ?? `${lead.profile.company ?? lead.profile.name} - ${command.productType}`,
-            accountName: lead.profile.company ?? lead.profile.name,
+            opportunityName: command.opportunityName ?? `${accountOf(lead)} - ${command.productType}`,
+            accountName: accountOf(lead),
             amount: command.amount,
             productType: command.productType,
             expectedCloseDate: command.expectedCloseDate,
@@ -197,6 +226,7 @@ export const decideLead = (command: LeadCommand, state: LeadState): LeadEvent[] 
       ];
     case 'MergeLead': {
       if (command.duplicateId === lead.leadId) throw new CommandRejected('invalid', 'merge-into-itself', 'a lead cannot be merged into itself');
+      if (lead.erased) erasedRejection(lead, 'merge into it');
       // Already merged here: a repeated request completes rather than fails.
       if (lead.mergedLeads.includes(command.duplicateId)) return [];
       if (!command.duplicate.exists) throw new CommandRejected('not_found', 'lead-not-found', 'no such duplicate lead', { duplicateId: command.duplicateId });
@@ -230,7 +260,7 @@ export const evolveLead = (state: LeadState, event: LeadEvent & { occurredAt?: s
       exists: true,
       leadId,
       status: 'new',
-      profile,
+      profile: withoutShredded(profile),
       source,
       ownerId,
       engagements: [],
@@ -241,8 +271,10 @@ export const evolveLead = (state: LeadState, event: LeadEvent & { occurredAt?: s
   }
   if (!state.exists) return state;
   switch (event.type) {
-    case 'LeadUpdated':
-      return { ...state, profile: { ...state.profile, ...event.data.changes } };
+    case 'LeadUpdated': {
+      const changes = withoutShredded(event.data.changes);
+      return { ...state, profile: { ...state.profile, ...(state.erased ? withoutPersonal(changes) : changes) } };
+    }
     case 'LeadEngagementRecorded':
       return {
         ...state,
@@ -259,7 +291,7 @@ export const evolveLead = (state: LeadState, event: LeadEvent & { occurredAt?: s
     case 'LeadQualified':
       return { ...state, status: 'qualified' };
     case 'LeadDisqualified':
-      return { ...state, status: 'disqualified', disqualificationReason: event.data.reason };
+      return { ...state, status: 'disqualified', disqualificationReason: state.erased ? undefined : (event.data.reason ?? undefined) };
     case 'LeadReopened':
       return { ...state, status: 'working', disqualificationReason: undefined };
     case 'LeadConverted':
@@ -268,6 +300,8 @@ export const evolveLead = (state: LeadState, event: LeadEvent & { occurredAt?: s
       return { ...state, mergedLeads: [...state.mergedLeads, event.data.duplicateId] };
     case 'LeadMergedInto':
       return { ...state, mergedInto: event.data.survivorId };
+    case 'LeadErased':
+      return { ...state, profile: withoutPersonal(state.profile), disqualificationReason: undefined, erased: true };
     default: {
       const unreachable: never = event;
       return unreachable;

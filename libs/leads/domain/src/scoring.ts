@@ -2,6 +2,9 @@ import { AttributeValue, EngagementType, LeadProfile, ScoringRules } from '@crm/
 
 export type EngagementRecord = { type: EngagementType; count: number; occurredAt: string };
 
+/** The profile a scorer gets: the personal fields may be gone (erased), and scoring never reads them. */
+export type ScoredProfile = Omit<LeadProfile, 'name' | 'email' | 'phone'> & Partial<Pick<LeadProfile, 'name' | 'email' | 'phone'>>;
+
 export type RuleScore = {
   score: number;
   /** Points per feature before clamping to 0-100; they sum to the unclamped score. */
@@ -61,7 +64,7 @@ const lookup = (table: Record<string, number>, key: string | undefined): number 
  * Engagement counts decay with age: a count of n recorded `age` days before `asOf` is worth
  * n × weight × 0.5^(age / half-life); the engagement total is capped.
  */
-export const ruleScore = (profile: LeadProfile, engagements: EngagementRecord[], rules: ScoringRules, asOf: string): RuleScore => {
+export const ruleScore = (profile: ScoredProfile, engagements: EngagementRecord[], rules: ScoringRules, asOf: string): RuleScore => {
   const contributions: Record<string, number> = {
     titleSeniority: lookup(rules.titleSeniority, titleSeniority(profile.title)),
     companySize: band(rules.companySize, profile.companySize, (b) => b.min),

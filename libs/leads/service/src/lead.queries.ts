@@ -18,7 +18,8 @@ export type LeadListOptions = {
 const sortColumns: Record<string, { column: string; type: string }> = {
   createdAt: { column: 'captured_at', type: 'timestamptz' },
   score: { column: 'coalesce(score, -1)', type: 'integer' },
-  name: { column: 'lower(name)', type: 'text' },
+  // Erased leads have no name: they sort as the empty name, and the keyset comparison never meets a NULL.
+  name: { column: "coalesce(lower(name), '')", type: 'text' },
 };
 
 /** Lists over the read model, keyset-paginated on (sort value, lead id). */

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { EventEnvelope, LeadEvent, LeadProfile, LeadSource, parseMoney, TeamMemberUpserted } from '@crm/contracts';
-import { CommandContext, CommandRejected, createCommandHandler, derivedEventId, EventBus, EventStore, Subscription } from '@crm/event-sourcing';
+import { CommandContext, CommandRejected, createCommandHandler, derivedEventId, EventBus, EventStore, SqlExecutor, Subscription } from '@crm/event-sourcing';
 import {
   LeadCommand,
   leadDecider,
@@ -18,10 +18,14 @@ import { ContactKey, ContactKeys } from './contact-keys';
 import { CaptureLeadDto, ConvertLeadDto, RecordEngagementDto, UpdateLeadDto } from './http/lead.dto';
 import { projectLeadEvents } from './lead-view.projection';
 import { leadsSchemaSql } from './leads.schema';
+import { pgPersonKeys } from './personal-data/person-keys';
+import { PersonalDataCipher } from './personal-data/personal-data.cipher';
+import { sealingEventStore } from './personal-data/sealing-event-store';
 import { ScoringModelService } from './scoring-model.service';
 import { ScoringService } from './scoring.service';
 
 export type LeadResult = { state: OpenLead; revision: number; position: number | null };
+export type ErasureResult = LeadResult & { erasedLeadIds: string[] };
 
 /** Commands of the leads context: dedupe, score, append; and the policies that react to events. */
 @Injectable()
@@ -31,6 +35,9 @@ export class LeadsService implements OnModuleInit, OnModuleDestroy {
   readonly contactKeys: ContactKeys;
   readonly scoring: ScoringService;
   readonly models: ScoringModelService;
+  /** Seals and opens lead events' personal fields; the store below is what commands read and append through. */
+  readonly cipher: PersonalDataCipher;
+  private readonly sealedStore: EventStore;
   private subscriptions: Subscription[] = [];
   viewSubscription?: Subscription;
   private teamSubscription?: Subscription;
@@ -40,7 +47,9 @@ export class LeadsService implements OnModuleInit, OnModuleDestroy {
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(EVENT_BUS) private readonly bus: EventBus,
   ) {
-    this.handle = createCommandHandler(store, leadDecider);
+    this.cipher = new PersonalDataCipher(pgPersonKeys(pool));
+    this.sealedStore = sealingEventStore(store, this.cipher);
+    this.handle = createCommandHandler(this.sealedStore, leadDecider);
     this.contactKeys = new ContactKeys(pool, store);
     this.scoring = new ScoringService(store);
     this.models = new ScoringModelService(pool, store, this.scoring);
@@ -48,13 +57,15 @@ export class LeadsService implements OnModuleInit, OnModuleDestroy {
 
   async onModuleInit(): Promise<void> {
     await this.pool.query(leadsSchemaSql);
+    await this.contactKeys.hashClearKeys();
     const onError = (name: string) => (error: unknown, attempt: number) => this.logger.error(`${name} failed (attempt ${attempt}): ${(error as Error).message}`);
     this.viewSubscription = await this.store.subscribe({
       name: 'leads.lead-view',
       categories: ['lead'],
       handler: async (events, { tx }) => {
         if (!tx) throw new Error('the lead view needs a transactional subscription');
-        await projectLeadEvents(events, tx);
+        await projectLeadEvents(await new PersonalDataCipher(pgPersonKeys(tx)).openEvents(events), tx);
+        await completeErasures(events, tx);
       },
       onError: onError('lead view'),
     });
@@ -147,7 +158,7 @@ export class LeadsService implements OnModuleInit, OnModuleDestroy {
   }
 
   async get(leadId: string, tenantId: string): Promise<{ state: OpenLead; revision: number; events: EventEnvelope[] }> {
-    const { events, revision } = await this.store.readStream(leadStreamId(leadId));
+    const { events, revision } = await this.sealedStore.readStream(leadStreamId(leadId));
     if (events.length === 0 || events[0].metadata.tenantId !== tenantId) throw new CommandRejected('not_found', 'lead-not-found', 'no such lead');
     let state: LeadState = leadDecider.initialState();
     for (const event of events) state = leadDecider.evolve(state, event as never);
@@ -232,6 +243,54 @@ export class LeadsService implements OnModuleInit, OnModuleDestroy {
     const result = await this.run(leadId, context, { type: 'MergeLead', duplicateId, duplicate });
     await this.handle(leadStreamId(duplicateId), { type: 'MarkLeadMergedInto', survivorId: leadId }, { ...context, expectedRevision: undefined, eventId: () => mergeEventId(leadId, duplicateId) });
     return result;
+  }
+
+  /**
+   * GDPR erasure of the person behind a lead: the lead and every lead merged with it (a merge says
+   * they are one person). Records LeadErased, then deletes the keys (crypto-shredding) and the dedupe
+   * keys; the view subscription does the same when it meets LeadErased, so a crash in between
+   * leaves nothing behind. A repeat appends nothing.
+   */
+  async erase(leadId: string, context: CommandContext): Promise<ErasureResult> {
+    const tenantId = context.metadata.tenantId;
+    const group = await this.mergeGroup(leadId, tenantId);
+    let primary: LeadResult | undefined;
+    let position: number | null = null;
+    for (const id of group) {
+      const result = await this.run(id, id === leadId ? context : { ...context, expectedRevision: undefined }, { type: 'EraseLead' });
+      await this.cipher.erase(tenantId, id);
+      await this.contactKeys.forget(tenantId, id);
+      if (result.position !== null) position = Math.max(position ?? 0, result.position);
+      if (id === leadId) primary = result;
+    }
+    await this.forgetCommandResponses(tenantId, group);
+    if (!primary) throw new CommandRejected('not_found', 'lead-not-found', 'no such lead');
+    return { ...primary, position, erasedLeadIds: group };
+  }
+
+  /** The lead, the survivor it was merged into (if any), and every lead merged into that survivor. */
+  private async mergeGroup(leadId: string, tenantId: string): Promise<string[]> {
+    let root = (await this.get(leadId, tenantId)).state;
+    for (let hops = 0; root.mergedInto && hops < 10; hops++) root = (await this.get(root.mergedInto, tenantId)).state;
+    const group = [leadId];
+    const queue = [root];
+    while (queue.length > 0) {
+      const lead = queue.shift() as OpenLead;
+      if (!group.includes(lead.leadId)) group.push(lead.leadId);
+      for (const merged of lead.mergedLeads) if (!group.includes(merged)) queue.push((await this.get(merged, tenantId)).state);
+    }
+    return group;
+  }
+
+  /**
+   * Responses kept for Idempotency-Key repeats echo the lead's personal fields for a day: drop the
+   * ones about erased leads (a repeat then runs afresh). The table belongs to the platform's
+   * idempotency interceptor and may not exist where it is not installed.
+   */
+  private async forgetCommandResponses(tenantId: string, leadIds: string[]): Promise<void> {
+    const { rows } = await this.pool.query<{ table: string | null }>("SELECT to_regclass('platform.idempotency_keys')::text AS table");
+    if (!rows[0]?.table) return;
+    await this.pool.query("DELETE FROM platform.idempotency_keys WHERE tenant_id = $1 AND body->>'id' = ANY($2::text[])", [tenantId, leadIds]);
   }
 
   private async run(leadId: string, context: CommandContext, command: LeadCommand): Promise<LeadResult> {
@@ -360,6 +419,16 @@ const contactKeysOf = (profile: Partial<LeadProfile>): ContactKey[] => [
 ];
 
 const mergeEventId = (survivorId: string, duplicateId: string) => derivedEventId(`${survivorId}:${duplicateId}`, 'merged-into');
+
+/** An erasure in the log takes effect even if the process that recorded it died before shredding. */
+const completeErasures = async (events: EventEnvelope[], tx: SqlExecutor): Promise<void> => {
+  for (const event of events) {
+    if (event.type !== 'LeadErased') continue;
+    const { leadId } = event.data as { leadId: string };
+    await pgPersonKeys(tx).erase(event.metadata.tenantId, leadId);
+    await tx.query('DELETE FROM leads.contact_keys WHERE tenant_id = $1 AND lead_id = $2', [event.metadata.tenantId, leadId]);
+  }
+};
 
 const upsertTeamMember = async (tx: { query: (text: string, params?: unknown[]) => Promise<unknown> }, event: EventEnvelope) => {
   const member = event.data as TeamMemberUpserted['data'];

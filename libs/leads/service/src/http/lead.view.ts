@@ -5,7 +5,8 @@ import { OpenLead } from '@crm/leads-domain';
 export const leadView = (lead: OpenLead, revision: number) => ({
   id: lead.leadId,
   status: lead.status,
-  name: lead.profile.name,
+  /** null once the person was erased (`erased: true`), as email, phone and disqualificationReason. */
+  name: lead.profile.name ?? null,
   email: lead.profile.email ?? null,
   phone: lead.profile.phone ?? null,
   company: lead.profile.company ?? null,
@@ -30,5 +31,6 @@ export const leadView = (lead: OpenLead, revision: number) => ({
   opportunityId: lead.opportunityId ?? null,
   disqualificationReason: lead.disqualificationReason ?? null,
   capturedAt: lead.capturedAt,
+  erased: lead.erased === true,
   revision,
 });

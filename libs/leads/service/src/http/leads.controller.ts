@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CommandRejected } from '@crm/event-sourcing';
-import { CurrentActor, RequestActor, assertMayBackdate, awaitPosition, commandContext, decodeCursor, encodeCursor, etag, historyEntry } from '@crm/platform';
+import { CurrentActor, RequestActor, assertMayBackdate, awaitPosition, commandContext, decodeCursor, encodeCursor, etag, historyEntry, requireRole } from '@crm/platform';
 import type { FastifyReply } from 'fastify';
 import { LeadResult, LeadsService } from '../leads.service';
 import { LeadQueries } from '../lead.queries';
@@ -107,6 +107,20 @@ export class LeadsController {
   @ApiOperation({ summary: 'Merge a duplicate into this lead; both histories stay reachable' })
   async merge(@Param('id', uuid) id: string, @Body() dto: MergeLeadDto, @Headers('if-match') ifMatch: string | undefined, @CurrentActor() actor: RequestActor, @Res({ passthrough: true }) reply: FastifyReply) {
     return respond(reply, await this.leads.merge(id, dto.duplicateId.toLowerCase(), commandContext(actor, ifMatch)));
+  }
+
+  @Post(':id/erase')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'GDPR erasure (admin only): shreds the key of the person’s name, e-mail, phone and free-text reason, here and in every copy of the events',
+    description:
+      'Covers the lead and every lead merged with it. Afterwards those fields read as null and the lead as `erased: true` in every answer, history and replay; ' +
+      'status, score, owner, source, amounts and reports stay as they were. A repeat appends nothing.',
+  })
+  async erase(@Param('id', uuid) id: string, @Headers('if-match') ifMatch: string | undefined, @CurrentActor() actor: RequestActor, @Res({ passthrough: true }) reply: FastifyReply) {
+    requireRole(actor, ['admin'], 'erase personal data');
+    const result = await this.leads.erase(id, commandContext(actor, ifMatch));
+    return { ...respond(reply, result), erasedLeadIds: result.erasedLeadIds };
   }
 }
 
