@@ -5,6 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from '@fastify/helmet';
 import { Logger as PinoNestLogger } from 'nestjs-pino';
 import { RequestActor } from './auth/request-context';
+import { StorableInputPipe } from './http/storable-input.pipe';
 import { Infrastructure, InfrastructureModule } from './infrastructure.module';
 import { flattenValidationErrors, ProblemDetailsFilter, RequestValidationFailed } from './problem-details';
 
@@ -70,6 +71,7 @@ export const createHttpApp = async (infrastructure: Infrastructure, options: Htt
     },
   });
   app.useGlobalPipes(
+    new StorableInputPipe(),
     new ValidationPipe({
       whitelist: true,
       forbidNonWhitelisted: true,

@@ -6,7 +6,6 @@ import {
   ArrayUnique,
   IsArray,
   IsBoolean,
-  IsEmail,
   IsIn,
   IsInt,
   IsNotEmpty,
@@ -19,7 +18,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { IsInstant, IsPastInstant, memberIdPattern, NotForNotes, Optional, relatedPattern, uuidPattern } from './validators';
+import { IsEmailAddress, IsInstant, IsPastInstant, memberIdPattern, NotForNotes, Optional, relatedPattern, uuidPattern } from './validators';
 
 const notBlank = (field: string) => Matches(/\S/, { message: `${field} must not be blank` });
 const memberId = (field: string) => Matches(memberIdPattern, { message: `${field} must be a team member id` });
@@ -83,7 +82,7 @@ export class ListTasksQuery extends PageQuery {
 
 export class UpsertTeamMemberDto {
   @ApiProperty({ example: 'Ada Lovelace' }) @IsString() @notBlank('name') @MaxLength(200) name!: string;
-  @ApiProperty({ example: 'ada@example.com' }) @IsEmail({}, { message: 'email must be an e-mail address' }) @MaxLength(254) email!: string;
+  @ApiProperty({ example: 'ada@example.com' }) @IsEmailAddress() @MaxLength(254) email!: string;
   @ApiProperty({ enum: teamRoles }) @IsIn(teamRoles) role!: (typeof teamRoles)[number];
   @ApiPropertyOptional() @Optional() @memberId('managerId') managerId?: string;
   @ApiPropertyOptional({ example: 'EMEA' }) @Optional() @IsString() @notBlank('region') @MaxLength(100) region?: string;

@@ -1,5 +1,6 @@
 import { RelatedRecord, RelatedRecordType } from '@crm/contracts';
 import { decorator } from '@crm/platform';
+import { isEmail } from 'class-validator';
 
 export { IsPastInstant, Optional } from '@crm/platform';
 
@@ -34,3 +35,9 @@ const sameCalendarDate = (value: string, time: number): boolean => {
 
 /** A note is written, not exchanged: direction and duration belong to calls, e-mails and meetings. */
 export const NotForNotes = decorator('notForNotes', '$property does not apply to a note', (_value, args) => (args.object as { type?: unknown }).type !== 'note');
+
+/**
+ * An e-mail address. class-validator's isEmail throws (URIError, so a 500) on a string with a lone
+ * surrogate, which JSON can carry as "\ud800": such a string is no address, and is said so first.
+ */
+export const IsEmailAddress = decorator('isEmailAddress', '$property must be an e-mail address', (value) => typeof value === 'string' && !/\p{Cs}/u.test(value) && isEmail(value));
