@@ -1,10 +1,11 @@
 import { AnalyticsEvent } from './analytics/analytics-events';
+import { AccountEvent, ContactEvent } from './leads/customer-events';
 import { LeadEvent, ScoringEvent } from './leads/lead-events';
 import { OpportunityEvent } from './opportunities/opportunity-events';
 import { TaskEvent } from './tasks/task-events';
 import { Topic, topics } from './topics';
 
-export type CrmEvent = LeadEvent | ScoringEvent | OpportunityEvent | TaskEvent | AnalyticsEvent;
+export type CrmEvent = LeadEvent | ScoringEvent | AccountEvent | ContactEvent | OpportunityEvent | TaskEvent | AnalyticsEvent;
 export type CrmEventType = CrmEvent['type'];
 
 type Catalogue = { [T in CrmEventType]: { topic: Topic; version: number } };
@@ -27,6 +28,15 @@ export const eventCatalogue: Catalogue = {
   LeadMerged: { topic: topics.leads, version: 1 },
   LeadMergedInto: { topic: topics.leads, version: 1 },
   LeadErased: { topic: topics.leads, version: 1 },
+  AccountCreated: { topic: topics.leads, version: 1 },
+  AccountUpdated: { topic: topics.leads, version: 1 },
+  AccountMerged: { topic: topics.leads, version: 1 },
+  AccountMergedInto: { topic: topics.leads, version: 1 },
+  ContactCreated: { topic: topics.leads, version: 1 },
+  ContactUpdated: { topic: topics.leads, version: 1 },
+  ContactMerged: { topic: topics.leads, version: 1 },
+  ContactMergedInto: { topic: topics.leads, version: 1 },
+  ContactErased: { topic: topics.leads, version: 1 },
   ScoringRulesDefined: { topic: topics.leads, version: 1 },
   ScoringModelTrained: { topic: topics.leads, version: 1 },
   PipelineStagesDefined: { topic: topics.opportunities, version: 1 },

@@ -1,6 +1,7 @@
 import { periodPattern, targetScopes } from './analytics/analytics-events';
 import type { CrmEvent, CrmEventType } from './catalogue';
 import { ActorRole, EventEnvelope, EventMetadata } from './envelope';
+import { AccountProfile, ContactProfile } from './leads/customer-events';
 import { EngagementType, engagementTypes, LeadProfile, leadSources, leadStatuses, ScoringRules } from './leads/lead-events';
 import { Money } from './money';
 import { forecastCategories, PipelineStage } from './opportunities/opportunity-events';
@@ -127,6 +128,26 @@ const leadProfile: Fields<LeadProfile> = {
   attributes: optional(recordOf(attributeValue, 'Custom fields: string, number or boolean values')),
 };
 
+const accountProfile: Fields<AccountProfile> = {
+  name: string('Company name'),
+  domain: optional(string('Web domain, normalised: lower case, no scheme, path or `www.`')),
+  industry: optional(string()),
+  companySize: optional(integer(1, undefined, 'Employees')),
+  annualRevenue: optional(moneySchema),
+  country: optional(string()),
+  region: optional(string()),
+  attributes: optional(recordOf(attributeValue, 'Custom fields: string, number or boolean values')),
+};
+
+const contactProfile: Fields<ContactProfile> = {
+  name: personal('Name of the person'),
+  email: optional(personal('E-mail address')),
+  phone: optional(personal('Phone number, E.164')),
+  title: optional(string('Job title')),
+};
+
+const optionalId = (description: string): Optional => optional({ type: 'string', format: 'uuid', description });
+
 const scoringRules = object<ScoringRules>(
   {
     titleSeniority: recordOf(number(), 'Points per title keyword'),
@@ -233,6 +254,8 @@ const eventDescriptions: { [T in CrmEventType]: { summary: string; data: Fields<
       ownerId: optional(memberId('Owner of the deal')),
       source: oneOf(leadSources),
       region: optional(string()),
+      accountId: optional({ type: 'string', format: 'uuid', description: 'The account created or linked (absent in conversions recorded before accounts existed)' }),
+      contactId: optional({ type: 'string', format: 'uuid', description: 'The contact created from the lead (absent before contacts existed)' }),
     },
   },
   LeadMerged: { summary: 'A duplicate lead was merged into this one.', data: { leadId: id('surviving lead'), duplicateId: id('duplicate lead') } },
@@ -240,6 +263,44 @@ const eventDescriptions: { [T in CrmEventType]: { summary: string; data: Fields<
   LeadErased: {
     summary: "The person behind the lead was erased (GDPR): the lead's personal fields are unreadable from now on, in every copy.",
     data: { leadId: id('lead') },
+  },
+  AccountCreated: {
+    summary: 'A customer account (a company) was created, by hand or by a lead conversion.',
+    data: {
+      ...accountProfile,
+      accountId: id('account'),
+      ownerId: optional(memberId('Owner')),
+      leadId: optional({ type: 'string', format: 'uuid', description: 'The converted lead that created the account' }),
+    },
+  },
+  AccountUpdated: {
+    summary: "An account's fields changed; only the changed fields are present.",
+    data: { accountId: id('account'), changes: object<DataOf<'AccountUpdated'>['changes']>({ ...allOptional(accountProfile), ownerId: optional(memberId('Owner')) }) },
+  },
+  AccountMerged: { summary: 'A duplicate account was merged into this one.', data: { accountId: id('surviving account'), duplicateId: id('duplicate account') } },
+  AccountMergedInto: { summary: 'This account was merged into another and is closed.', data: { accountId: id('duplicate account'), survivorId: id('surviving account') } },
+  ContactCreated: {
+    summary: 'A contact (a person at a customer) was created, by hand or by a lead conversion.',
+    data: {
+      ...contactProfile,
+      contactId: id('contact'),
+      accountId: optionalId('The account the person works for'),
+      ownerId: optional(memberId('Owner')),
+      leadId: optionalId('The converted lead the contact came from'),
+    },
+  },
+  ContactUpdated: {
+    summary: "A contact's fields changed; only the changed fields are present.",
+    data: {
+      contactId: id('contact'),
+      changes: object<DataOf<'ContactUpdated'>['changes']>({ ...allOptional(contactProfile), accountId: optionalId('New account'), ownerId: optional(memberId('Owner')) }),
+    },
+  },
+  ContactMerged: { summary: 'A duplicate contact was merged into this one.', data: { contactId: id('surviving contact'), duplicateId: id('duplicate contact') } },
+  ContactMergedInto: { summary: 'This contact was merged into another and is closed.', data: { contactId: id('duplicate contact'), survivorId: id('surviving contact') } },
+  ContactErased: {
+    summary: "The person behind the contact was erased (GDPR): the contact's personal fields are unreadable from now on, in every copy.",
+    data: { contactId: id('contact') },
   },
   ScoringRulesDefined: {
     summary: "The tenant's scoring rules were replaced.",
@@ -278,6 +339,7 @@ const eventDescriptions: { [T in CrmEventType]: { summary: string; data: Fields<
       forecastCategory: stageForecastCategory,
       expectedCloseDate: calendarDate('Expected close'),
       leadId: optional({ type: 'string', format: 'uuid', description: 'The converted lead, if any' }),
+      accountId: optional({ type: 'string', format: 'uuid', description: 'The customer account (leads context), when known; `accountName` stays readable' }),
     },
   },
   OpportunityStageChanged: {

@@ -4,6 +4,7 @@ export * from './streams';
 export * from './topics';
 export * from './catalogue';
 export * from './leads/lead-events';
+export * from './leads/customer-events';
 export * from './opportunities/opportunity-events';
 export * from './tasks/task-events';
 export * from './analytics/analytics-events';

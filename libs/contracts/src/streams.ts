@@ -1,4 +1,4 @@
-export const streamCategories = ['lead', 'opportunity', 'task', 'activity', 'team', 'pipeline', 'scoring', 'analytics'] as const;
+export const streamCategories = ['lead', 'account', 'contact', 'opportunity', 'task', 'activity', 'team', 'pipeline', 'scoring', 'analytics'] as const;
 export type StreamCategory = (typeof streamCategories)[number];
 
 export const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -17,6 +17,8 @@ export const deadLetterTopic = (topic: Topic): string => `${topic}.dlq`;
 export const topicForCategory = (category: StreamCategory): Topic => {
   switch (category) {
     case 'lead':
+    case 'account':
+    case 'contact':
     case 'scoring':
       return topics.leads;
     case 'opportunity':
@@ -48,7 +50,7 @@ export const eventHeaders = {
 
 /** The stream categories each service writes (and so relays to its topic). */
 export const serviceCategories = {
-  leads: ['lead', 'scoring'],
+  leads: ['lead', 'account', 'contact', 'scoring'],
   opportunities: ['opportunity', 'pipeline'],
   tasks: ['task', 'activity', 'team'],
   analytics: ['analytics'],

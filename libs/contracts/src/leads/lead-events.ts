@@ -72,6 +72,12 @@ export type LeadConverted = EventData<
     ownerId?: string;
     source: LeadSource;
     region?: string;
+    /**
+     * The account and contact the conversion created or linked. Optional, added without a version
+     * bump: conversions recorded before customers existed carry neither.
+     */
+    accountId?: string;
+    contactId?: string;
   }
 >;
 export type LeadMerged = EventData<'LeadMerged', { leadId: string; duplicateId: string }>;

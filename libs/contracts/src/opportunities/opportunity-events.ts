@@ -47,6 +47,8 @@ export type OpportunityOpened = EventData<
     forecastCategory: ForecastCategory;
     expectedCloseDate: string;
     leadId?: string;
+    /** The customer account (leads context), when known; optional, added without a version bump. `accountName` stays readable. */
+    accountId?: string;
   }
 >;
 export type OpportunityStageChanged = EventData<

@@ -8,3 +8,4 @@ export * from './scoring';
 export * from './lead.decider';
 export * from './routing';
 export * from './lead-features';
+export * from './customer.decider';

@@ -39,6 +39,9 @@ export type OpenLead = {
   mergedInto?: string;
   mergedLeads: string[];
   opportunityId?: string;
+  /** The account and contact the conversion created or linked (absent for conversions before customers existed). */
+  accountId?: string;
+  contactId?: string;
   disqualificationReason?: string;
   /** The person was erased: the personal fields are gone for good. */
   erased?: true;
@@ -78,6 +81,8 @@ export type ConvertLead = {
   amount: Money;
   productType: string;
   expectedCloseDate: string;
+  accountId?: string;
+  contactId?: string;
 };
 export type MergeLead = { type: 'MergeLead'; duplicate: LeadState; duplicateId: string };
 export type MarkLeadMergedInto = { type: 'MarkLeadMergedInto'; survivorId: string };
@@ -221,6 +226,8 @@ export const decideLead = (command: LeadCommand, state: LeadState): LeadEvent[] 
             source: lead.source,
             ...(lead.ownerId ? { ownerId: lead.ownerId } : {}),
             ...(lead.profile.region ? { region: lead.profile.region } : {}),
+            ...(command.accountId ? { accountId: command.accountId } : {}),
+            ...(command.contactId ? { contactId: command.contactId } : {}),
           },
         },
       ];
@@ -295,7 +302,7 @@ export const evolveLead = (state: LeadState, event: LeadEvent & { occurredAt?: s
     case 'LeadReopened':
       return { ...state, status: 'working', disqualificationReason: undefined };
     case 'LeadConverted':
-      return { ...state, status: 'converted', opportunityId: event.data.opportunityId };
+      return { ...state, status: 'converted', opportunityId: event.data.opportunityId, accountId: event.data.accountId, contactId: event.data.contactId };
     case 'LeadMerged':
       return { ...state, mergedLeads: [...state.mergedLeads, event.data.duplicateId] };
     case 'LeadMergedInto':

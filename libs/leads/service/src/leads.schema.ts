@@ -1,3 +1,21 @@
+import { Pool } from 'pg';
+
+const ensured = new WeakMap<Pool, Promise<void>>();
+
+/**
+ * Creates the leads schema (leads and customers) once per pool: the leads and customers services
+ * start concurrently and both need it, and concurrent CREATE ... IF NOT EXISTS can collide.
+ */
+export const ensureLeadsSchema = (pool: Pool): Promise<void> => {
+  let done = ensured.get(pool);
+  if (!done) {
+    done = pool.query(leadsSchemaSql).then(() => pool.query(customersSchemaSql)).then(() => undefined);
+    done.catch(() => ensured.delete(pool));
+    ensured.set(pool, done);
+  }
+  return done;
+};
+
 /** The leads service's own tables (schema `leads`): its read model, dedupe keys, personal-data keys and team directory. */
 export const leadsSchemaSql = `
 CREATE SCHEMA IF NOT EXISTS leads;
@@ -79,4 +97,56 @@ CREATE TABLE IF NOT EXISTS leads.team_members (
   last_assigned_at timestamptz,
   PRIMARY KEY (tenant_id, member_id)
 );
+`;
+
+/** Customers (accounts and contacts): their dedupe reservations and read models, in the same schema. */
+export const customersSchemaSql = `
+-- As leads.contact_keys: reserved before a create is appended, values HMAC'd under the tenant's secret.
+CREATE TABLE IF NOT EXISTS leads.account_keys (
+  tenant_id text NOT NULL,
+  kind text NOT NULL,
+  value text NOT NULL,
+  account_id uuid NOT NULL,
+  reserved_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (tenant_id, kind, value)
+);
+CREATE TABLE IF NOT EXISTS leads.contact_person_keys (
+  tenant_id text NOT NULL,
+  kind text NOT NULL,
+  value text NOT NULL,
+  contact_id uuid NOT NULL,
+  reserved_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (tenant_id, kind, value)
+);
+CREATE TABLE IF NOT EXISTS leads.account_view (
+  account_id uuid PRIMARY KEY,
+  tenant_id text NOT NULL,
+  name text NOT NULL,
+  domain text,
+  industry text,
+  region text,
+  owner_id text,
+  merged_into uuid,
+  created_at timestamptz NOT NULL,
+  revision bigint NOT NULL,
+  position bigint NOT NULL,
+  state jsonb NOT NULL
+);
+CREATE INDEX IF NOT EXISTS account_view_tenant_name_idx ON leads.account_view (tenant_id, lower(name), account_id);
+CREATE TABLE IF NOT EXISTS leads.contact_view (
+  contact_id uuid PRIMARY KEY,
+  tenant_id text NOT NULL,
+  account_id uuid,
+  name text,
+  email text,
+  phone text,
+  owner_id text,
+  merged_into uuid,
+  erased boolean NOT NULL DEFAULT false,
+  created_at timestamptz NOT NULL,
+  revision bigint NOT NULL,
+  position bigint NOT NULL,
+  state jsonb NOT NULL
+);
+CREATE INDEX IF NOT EXISTS contact_view_tenant_account_idx ON leads.contact_view (tenant_id, account_id, created_at, contact_id);
 `;

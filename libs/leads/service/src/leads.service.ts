@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit, Optional } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { EventEnvelope, LeadEvent, LeadProfile, LeadSource, parseMoney, TeamMemberUpserted } from '@crm/contracts';
 import { CommandContext, CommandRejected, createCommandHandler, derivedEventId, EventBus, EventStore, SqlExecutor, Subscription } from '@crm/event-sourcing';
@@ -15,9 +15,10 @@ import {
 import { EVENT_BUS, EVENT_STORE, PG_POOL, RequestValidationFailed } from '@crm/platform';
 import { Pool } from 'pg';
 import { ContactKey, ContactKeys } from './contact-keys';
+import { CustomersService } from './customers.service';
 import { CaptureLeadDto, ConvertLeadDto, RecordEngagementDto, UpdateLeadDto } from './http/lead.dto';
 import { projectLeadEvents } from './lead-view.projection';
-import { leadsSchemaSql } from './leads.schema';
+import { ensureLeadsSchema } from './leads.schema';
 import { pgPersonKeys } from './personal-data/person-keys';
 import { PersonalDataCipher } from './personal-data/personal-data.cipher';
 import { sealingEventStore } from './personal-data/sealing-event-store';
@@ -46,6 +47,7 @@ export class LeadsService implements OnModuleInit, OnModuleDestroy {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(EVENT_BUS) private readonly bus: EventBus,
+    @Optional() @Inject(CustomersService) private readonly customers?: CustomersService,
   ) {
     this.cipher = new PersonalDataCipher(pgPersonKeys(pool));
     this.sealedStore = sealingEventStore(store, this.cipher);
@@ -56,7 +58,7 @@ export class LeadsService implements OnModuleInit, OnModuleDestroy {
   }
 
   async onModuleInit(): Promise<void> {
-    await this.pool.query(leadsSchemaSql);
+    await ensureLeadsSchema(this.pool);
     await this.contactKeys.hashClearKeys();
     const onError = (name: string) => (error: unknown, attempt: number) => this.logger.error(`${name} failed (attempt ${attempt}): ${(error as Error).message}`);
     this.viewSubscription = await this.store.subscribe({
@@ -215,11 +217,15 @@ export class LeadsService implements OnModuleInit, OnModuleDestroy {
     return this.run(leadId, context, command);
   }
 
-  async convert(leadId: string, dto: ConvertLeadDto, context: CommandContext): Promise<LeadResult & { opportunityId: string }> {
+  async convert(leadId: string, dto: ConvertLeadDto, context: CommandContext): Promise<LeadResult & { opportunityId: string; accountId?: string; contactId?: string }> {
     const currency = dto.currency ?? 'EUR';
     const amount = parseMoney(dto.amount, currency);
     if (!amount) throw new RequestValidationFailed([{ field: 'amount', messages: ['amount must be a non-negative decimal string'] }]);
     const opportunityId = randomUUID();
+    // Link the customer first, only for a lead that can convert (a repeat or an illegal conversion
+    // creates no account); the decider still has the last word on the transition.
+    const { state: lead } = await this.get(leadId, context.metadata.tenantId);
+    const linked = this.customers && lead.status === 'qualified' && !lead.mergedInto ? await this.customers.linkConversion(lead, dto.accountId?.toLowerCase(), context) : {};
     const result = await this.run(leadId, context, {
       type: 'ConvertLead',
       opportunityId,
@@ -227,8 +233,10 @@ export class LeadsService implements OnModuleInit, OnModuleDestroy {
       amount,
       productType: dto.productType,
       expectedCloseDate: dto.expectedCloseDate,
+      accountId: linked.accountId,
+      contactId: linked.contactId,
     });
-    return { ...result, opportunityId: result.state.opportunityId ?? opportunityId };
+    return { ...result, opportunityId: result.state.opportunityId ?? opportunityId, accountId: result.state.accountId, contactId: result.state.contactId };
   }
 
   /** Merges `duplicateId` into `leadId`: both histories stay; the duplicate points at the survivor. */
@@ -260,6 +268,11 @@ export class LeadsService implements OnModuleInit, OnModuleDestroy {
       const result = await this.run(id, id === leadId ? context : { ...context, expectedRevision: undefined }, { type: 'EraseLead' });
       await this.cipher.erase(tenantId, id);
       await this.contactKeys.forget(tenantId, id);
+      // The contact the conversion made from this lead is the same person: erased with it.
+      if (result.state.contactId && this.customers) {
+        const contact = await this.customers.eraseContact(result.state.contactId, { ...context, expectedRevision: undefined });
+        if (contact.position !== null) position = Math.max(position ?? 0, contact.position);
+      }
       if (result.position !== null) position = Math.max(position ?? 0, result.position);
       if (id === leadId) primary = result;
     }

@@ -15,6 +15,8 @@ export type Opportunity = {
   ownerId: string;
   expectedCloseDate: string;
   leadId?: string;
+  /** The customer account (leads context), when the deal came from a conversion that linked one. */
+  accountId?: string;
   status: OpportunityStatus;
   /** The current stage; for a closed deal, the stage it was closed from. */
   stage: string;
@@ -49,6 +51,7 @@ export type OpenOpportunity = {
   stage?: string;
   expectedCloseDate: string;
   leadId?: string;
+  accountId?: string;
   occurredAt: string;
   pipeline: readonly PipelineStage[];
 };
@@ -127,6 +130,7 @@ export const decideOpportunity = (command: OpportunityCommand, state: Opportunit
           forecastCategory: stage.forecastCategory,
           expectedCloseDate: command.expectedCloseDate,
           ...(command.leadId ? { leadId: command.leadId } : {}),
+          ...(command.accountId ? { accountId: command.accountId } : {}),
         },
       },
     ];

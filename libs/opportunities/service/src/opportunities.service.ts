@@ -269,6 +269,7 @@ export class OpportunitiesService implements OnModuleInit, OnModuleDestroy {
           ownerId: data.ownerId ?? event.metadata.actor.id,
           expectedCloseDate: data.expectedCloseDate,
           leadId: data.leadId,
+          ...(data.accountId ? { accountId: data.accountId.toLowerCase() } : {}),
           occurredAt: event.occurredAt,
           pipeline: pipeline.stages,
         },

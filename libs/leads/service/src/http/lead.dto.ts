@@ -107,6 +107,10 @@ export class ConvertLeadDto {
   @ApiPropertyOptional({ default: 'EUR' }) @Optional() @Matches(/^[A-Z]{3}$/, { message: 'currency must be an ISO-4217 code such as EUR' }) currency?: string;
   @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(100) productType!: string;
   @ApiProperty({ example: '2026-12-31' }) @IsCalendarDate() expectedCloseDate!: string;
+  @ApiPropertyOptional({ description: 'Link this account; without it the account is matched by the lead\'s company name, or created' })
+  @Optional()
+  @Matches(uuidPattern, { message: 'accountId must be an account id' })
+  accountId?: string;
 }
 
 export class MergeLeadDto {

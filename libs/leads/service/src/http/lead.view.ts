@@ -29,6 +29,8 @@ export const leadView = (lead: OpenLead, revision: number) => ({
   mergedInto: lead.mergedInto ?? null,
   mergedLeads: lead.mergedLeads,
   opportunityId: lead.opportunityId ?? null,
+  accountId: lead.accountId ?? null,
+  contactId: lead.contactId ?? null,
   disqualificationReason: lead.disqualificationReason ?? null,
   capturedAt: lead.capturedAt,
   erased: lead.erased === true,

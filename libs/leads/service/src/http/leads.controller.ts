@@ -95,11 +95,11 @@ export class LeadsController {
 
   @Post(':id/convert')
   @HttpCode(201)
-  @ApiOperation({ summary: 'Convert a qualified lead; the opportunity id is chosen here and carried by LeadConverted' })
+  @ApiOperation({ summary: 'Convert a qualified lead; creates or links the account (by accountId or company name) and the contact; their ids and the opportunity id are carried by LeadConverted' })
   async convert(@Param('id', uuid) id: string, @Body() dto: ConvertLeadDto, @Headers('if-match') ifMatch: string | undefined, @CurrentActor() actor: RequestActor, @Res({ passthrough: true }) reply: FastifyReply) {
     const result = await this.leads.convert(id, dto, commandContext(actor, ifMatch));
     setCommandHeaders(reply, result);
-    return { leadId: id, opportunityId: result.opportunityId, position: result.position };
+    return { leadId: id, opportunityId: result.opportunityId, accountId: result.accountId ?? null, contactId: result.contactId ?? null, position: result.position };
   }
 
   @Post(':id/merge')

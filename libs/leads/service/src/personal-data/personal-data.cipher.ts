@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { EventEnvelope, isSealedValue, NewEvent, personalLeadFields, PersonalLeadField, sealedValuePrefix } from '@crm/contracts';
+import { EventEnvelope, isSealedValue, NewEvent, personalContactFields, PersonalContactField, personalLeadFields, PersonalLeadField, sealedValuePrefix } from '@crm/contracts';
 
 const algorithm = 'aes-256-gcm';
 const ivLength = 12;
@@ -38,16 +38,27 @@ export const openWithKey = (key: Buffer, aad: Buffer, sealed: string): string =>
   return Buffer.concat([decipher.update(raw.subarray(ivLength + tagLength)), decipher.final()]).toString('utf8');
 };
 
-type Transform = (subject: { tenantId: string; leadId: string }, field: PersonalLeadField, value: string) => Promise<string | null>;
+/** `leadId` names the subject (the key's owner): a lead's id, or a contact's for contact events. */
+type Transform = (subject: { tenantId: string; leadId: string }, field: PersonalLeadField | PersonalContactField, value: string) => Promise<string | null>;
 
-/** Applies `transform` to the personal fields of a lead event's data, as `personalLeadFields` lists them. */
+type PersonalFieldSpec = { in?: 'changes'; fields: readonly (PersonalLeadField | PersonalContactField)[]; subject: 'leadId' | 'contactId' };
+
+/** Where an event type carries personal fields, and which id names their subject. */
+const personalFieldsOf = (type: string): PersonalFieldSpec | undefined => {
+  const lead = personalLeadFields[type as keyof typeof personalLeadFields];
+  if (lead) return { ...lead, subject: 'leadId' };
+  const contact = personalContactFields[type as keyof typeof personalContactFields];
+  return contact ? { ...contact, subject: 'contactId' } : undefined;
+};
+
+/** Applies `transform` to the personal fields of a lead or contact event's data, as `personalLeadFields` and `personalContactFields` list them. */
 const mapPersonalFields = async (type: string, tenantId: string, data: unknown, transform: Transform): Promise<unknown> => {
-  const spec = personalLeadFields[type as keyof typeof personalLeadFields];
+  const spec = personalFieldsOf(type);
   if (!spec || typeof data !== 'object' || data === null) return data;
   const record = data as Record<string, unknown>;
   const container = spec.in ? record[spec.in] : record;
   if (typeof container !== 'object' || container === null) return data;
-  const subject = { tenantId, leadId: String(record.leadId) };
+  const subject = { tenantId, leadId: String(record[spec.subject]) };
   const mapped: Record<string, unknown> = { ...(container as Record<string, unknown>) };
   for (const field of spec.fields) {
     const value = mapped[field];

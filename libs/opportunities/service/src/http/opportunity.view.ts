@@ -20,6 +20,7 @@ export const opportunityView = (deal: Opportunity, revision: number, context: Vi
     productType: deal.productType,
     ownerId: deal.ownerId,
     leadId: deal.leadId ?? null,
+    accountId: deal.accountId ?? null,
     probability: probability.probability,
     /** `stage-default` until analytics has learned enough from closed deals; `outcome` once closed. */
     probabilitySource: probability.source,
