@@ -37,3 +37,20 @@ export class CommandRejected extends Error {
     super(message);
   }
 }
+
+/**
+ * Whether an error says the infrastructure is unavailable for now (the database restarting or
+ * unreachable, a dropped connection) rather than that this event cannot be applied. Consumers
+ * keep retrying such errors instead of counting them towards dead-lettering: a PostgreSQL restart
+ * must not park valid events.
+ */
+export const isTransientInfrastructureError = (error: unknown): boolean => {
+  const code = (error as { code?: unknown })?.code;
+  if (typeof code === 'string') {
+    // PostgreSQL: connection exceptions (08xxx), shutting down / cannot connect now (57P01-57P03),
+    // too many connections (53300); Node sockets.
+    if (/^08/.test(code) || ['57P01', '57P02', '57P03', '53300', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN'].includes(code)) return true;
+  }
+  const message = (error as Error)?.message ?? '';
+  return /Connection terminated|connection timeout|the database system is (shutting down|starting up|in recovery mode)|terminating connection due to administrator command|Client has encountered a connection error/i.test(message);
+};

@@ -1,5 +1,6 @@
 import { EventEnvelope, NewEvent } from '@crm/contracts';
 import { storeEventBus } from './event-bus';
+import { isTransientInfrastructureError } from './errors';
 import { createInMemoryEventStore } from './in-memory-event-store';
 
 const event = (n: number, poison = false): NewEvent => ({
@@ -38,5 +39,38 @@ describe('store event bus', () => {
     expect(failures).toBe(3);
     expect(applied).toEqual([1, 3]);
     expect(parked).toEqual([{ consumer: 'consumer', n: 2, error: 'indigestible' }]);
+  });
+
+  it('keeps retrying while the database is unavailable, and parks nothing for it', async () => {
+    const store = createInMemoryEventStore();
+    const last = await store.appendToStream('lead-1', [event(1), event(2)]);
+    const parked: number[] = [];
+    let outage = 6; // more failures than maxAttempts allows a poison event
+    const bus = storeEventBus(store, { maxAttempts: 2, deadLetter: async (_consumer, parkedEvent) => void parked.push((parkedEvent.data as { n: number }).n) });
+    const applied: number[] = [];
+    const subscription = await bus.subscribe({
+      name: 'consumer',
+      categories: ['lead'],
+      handler: async (events) => {
+        if (outage-- > 0) throw Object.assign(new Error('the database system is shutting down'), { code: '57P01' });
+        applied.push(...events.map((e) => (e.data as { n: number }).n));
+      },
+    });
+    await subscription.waitFor(last.position, 20_000);
+    await subscription.stop();
+    expect(parked).toEqual([]);
+    expect(applied).toEqual([1, 2]);
+  }, 30_000);
+});
+
+describe('transient infrastructure errors', () => {
+  it('tells an unavailable database from a bad event', () => {
+    expect(isTransientInfrastructureError(Object.assign(new Error('x'), { code: '57P01' }))).toBe(true);
+    expect(isTransientInfrastructureError(Object.assign(new Error('x'), { code: '08006' }))).toBe(true);
+    expect(isTransientInfrastructureError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }))).toBe(true);
+    expect(isTransientInfrastructureError(new Error('Connection terminated unexpectedly'))).toBe(true);
+    expect(isTransientInfrastructureError(Object.assign(new Error('duplicate key'), { code: '23505' }))).toBe(false);
+    expect(isTransientInfrastructureError(new Error('indigestible'))).toBe(false);
+    expect(isTransientInfrastructureError(undefined)).toBe(false);
   });
 });

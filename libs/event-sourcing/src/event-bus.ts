@@ -1,4 +1,5 @@
 import { EventEnvelope } from '@crm/contracts';
+import { isTransientInfrastructureError } from './errors';
 import { EventStore, SqlExecutor, Subscription, SubscriptionHandler } from './event-store';
 
 export type BusSubscriptionOptions = {
@@ -62,7 +63,8 @@ export const storeEventBus = (store: EventStore, busOptions: StoreEventBusOption
             failures.delete(key);
             return;
           } catch (error) {
-            failures.set(key, attempts + 1);
+            // The database being unavailable is no fault of the batch: it is retried, not parked.
+            if (!isTransientInfrastructureError(error)) failures.set(key, attempts + 1);
             throw error;
           }
         }
@@ -73,6 +75,7 @@ export const storeEventBus = (store: EventStore, busOptions: StoreEventBusOption
             await options.handler([event], context);
             await context.tx?.query('RELEASE SAVEPOINT crm_bus_event');
           } catch (error) {
+            if (isTransientInfrastructureError(error)) throw error;
             await context.tx?.query('ROLLBACK TO SAVEPOINT crm_bus_event');
             await deadLetter(options.name, event, error, context.tx);
           }

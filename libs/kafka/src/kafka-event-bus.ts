@@ -1,5 +1,5 @@
 import { categoryOf, deadLetterTopic, EventEnvelope, StreamCategory, Topic, topicForCategory } from '@crm/contracts';
-import { BusSubscriptionOptions, EventBus, Subscription } from '@crm/event-sourcing';
+import { BusSubscriptionOptions, EventBus, isTransientInfrastructureError, Subscription } from '@crm/event-sourcing';
 import { Kafka, KafkaMessage } from 'kafkajs';
 import type { Pool, PoolClient } from 'pg';
 import { fromKafkaMessage } from './event-codec';
@@ -142,6 +142,7 @@ export const createKafkaEventBus = async (options: KafkaEventBusOptions): Promis
       await consumer.connect();
       await consumer.subscribe({ topics, fromBeginning: true });
       let lastPosition = 0;
+      let stopping = false;
       await consumer.run({
         autoCommit: true,
         eachMessage: async ({ topic, message, heartbeat }) => {
@@ -156,19 +157,28 @@ export const createKafkaEventBus = async (options: KafkaEventBusOptions): Promis
           // KafkaJS sends no heartbeats while a handler runs: keep the membership alive.
           const beat = setInterval(() => void heartbeat().catch(() => undefined), 3_000);
           try {
-            for (let attempt = 1; ; attempt++) {
+            // Only failures of the event itself count towards the dead letter: while the database is
+            // unavailable (a restart, a dropped connection) the consumer waits and retries.
+            for (let attempt = 1, failures = 0; ; attempt++) {
               try {
                 await applyOnce(subscription.name, event, subscription.handler, subscription.transactional !== false);
                 lastPosition = Math.max(lastPosition, event.globalPosition);
                 return;
               } catch (error) {
                 subscription.onError?.(error, attempt);
-                if (attempt >= maxAttempts) {
+                if (isTransientInfrastructureError(error)) {
+                  // Stopping: leave the offset uncommitted, the message comes again after a restart.
+                  if (stopping) throw error;
+                  await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, backoffMs * 2 ** Math.min(attempt - 1, 5))));
+                  continue;
+                }
+                failures++;
+                if (failures >= maxAttempts) {
                   log(`${subscription.name}: ${event.type} ${event.id} failed ${attempt} times, sent to ${deadLetterTopic(topic as Topic)}: ${(error as Error).message}`);
                   await deadLetter(topic, message, error);
                   return;
                 }
-                await new Promise((resolve) => setTimeout(resolve, backoffMs * 2 ** (attempt - 1)));
+                await new Promise((resolve) => setTimeout(resolve, backoffMs * 2 ** (failures - 1)));
               }
             }
           } finally {
@@ -184,6 +194,7 @@ export const createKafkaEventBus = async (options: KafkaEventBusOptions): Promis
         // Positions of other services' stores are not comparable with this one's: no waiting on them.
         waitFor: () => Promise.reject(new Error('waitFor is not available on a Kafka subscription')),
         stop: async () => {
+          stopping = true;
           await consumer.disconnect();
         },
       };
