@@ -5,7 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from '@fastify/helmet';
 import { Logger as PinoNestLogger } from 'nestjs-pino';
 import { RequestActor } from './auth/request-context';
-import { StorableInputPipe } from './http/storable-input.pipe';
+import { storableInputErrors } from './http/storable-input';
 import { Infrastructure, InfrastructureModule } from './infrastructure.module';
 import { flattenValidationErrors, ProblemDetailsFilter, RequestValidationFailed } from './problem-details';
 
@@ -31,6 +31,19 @@ export const createHttpApp = async (infrastructure: Infrastructure, options: Htt
     },
   );
   app.useLogger(app.get(PinoNestLogger));
+  // Input no handler could store or walk (too deep, NUL, lone surrogates) is refused before any
+  // interceptor or pipe touches it, on every route, whether or not it declares a body.
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('preHandler', async (request, reply) => {
+      const errors = [...storableInputErrors(request.body), ...storableInputErrors(request.query).map((error) => ({ ...error, field: `query.${error.field}` }))];
+      if (errors.length === 0) return;
+      await reply
+        .code(400)
+        .type('application/problem+json')
+        .send({ type: 'https://crm.example/problems/validation', title: 'Request validation failed', status: 400, errors, instance: request.url.split('?')[0] });
+    });
   // HTTP latency by route pattern (not by URL: ids would explode the label set), and commands by outcome.
   app
     .getHttpAdapter()
@@ -71,7 +84,6 @@ export const createHttpApp = async (infrastructure: Infrastructure, options: Htt
     },
   });
   app.useGlobalPipes(
-    new StorableInputPipe(),
     new ValidationPipe({
       whitelist: true,
       forbidNonWhitelisted: true,

@@ -1,28 +1,17 @@
-import { ArgumentMetadata, Injectable, PipeTransform } from '@nestjs/common';
-import { FieldError, RequestValidationFailed } from '../problem-details';
+import { FieldError } from '../problem-details';
 
 /** Deeper than this, a body is refused before validation walks it (recursion has limits). */
 export const maxInputDepth = 32;
 
-/**
- * Refuses input no handler could store or walk safely, whatever the endpoint: nesting deeper than
- * `maxInputDepth`, and strings PostgreSQL cannot hold (NUL) or that are not well-formed UTF-16 (a
- * lone surrogate). Runs before the validation pipe, iteratively, so that a 20,000-deep body is a 400
- * naming the field, not a stack overflow.
- */
-@Injectable()
-export class StorableInputPipe implements PipeTransform {
-  transform(value: unknown, metadata: ArgumentMetadata): unknown {
-    if (metadata.type !== 'body' && metadata.type !== 'query') return value;
-    const errors = storableInputErrors(value);
-    if (errors.length) throw new RequestValidationFailed(errors);
-    return value;
-  }
-}
-
 /** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
 const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+/**
+ * What makes input unfit for any handler, whatever the endpoint: nesting deeper than
+ * `maxInputDepth`, and strings PostgreSQL cannot hold (NUL) or that are not well-formed UTF-16 (a
+ * lone surrogate). Walked iteratively, so that a 20,000-deep body is a 400 naming the field, not a
+ * stack overflow; the HTTP app checks every request's body and query with it before anything else.
+ */
 export const storableInputErrors = (value: unknown): FieldError[] => {
   const errors: FieldError[] = [];
   const stack: Array<{ value: unknown; path: string; depth: number }> = [{ value, path: '', depth: 0 }];

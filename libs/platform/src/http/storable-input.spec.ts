@@ -1,4 +1,4 @@
-import { storableInputErrors } from './storable-input.pipe';
+import { storableInputErrors } from './storable-input';
 
 describe('storable input', () => {
   it('accepts ordinary bodies', () => {
