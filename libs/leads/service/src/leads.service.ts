@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit, Optional } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { EventEnvelope, LeadEvent, LeadProfile, LeadSource, parseMoney, TeamMemberUpserted } from '@crm/contracts';
-import { CommandContext, CommandRejected, createCommandHandler, derivedEventId, EventBus, EventStore, SqlExecutor, Subscription } from '@crm/event-sourcing';
+import { CommandContext, CommandRejected, createCommandHandler, derivedEventId, EventBus, EventStore, SqlExecutor, Subscription, WrongExpectedRevisionError } from '@crm/event-sourcing';
 import {
   LeadCommand,
   leadDecider,
@@ -224,7 +224,10 @@ export class LeadsService implements OnModuleInit, OnModuleDestroy {
     const opportunityId = randomUUID();
     // Link the customer first, only for a lead that can convert (a repeat or an illegal conversion
     // creates no account); the decider still has the last word on the transition.
-    const { state: lead } = await this.get(leadId, context.metadata.tenantId);
+    const { state: lead, revision } = await this.get(leadId, context.metadata.tenantId);
+    // A stale If-Match is refused before anything is created (the fuzz suite caught an account left
+    // behind by a 412).
+    if (context.expectedRevision !== undefined && context.expectedRevision !== revision) throw new WrongExpectedRevisionError(leadStreamId(leadId), context.expectedRevision, revision);
     const linked = this.customers && lead.status === 'qualified' && !lead.mergedInto ? await this.customers.linkConversion(lead, dto.accountId?.toLowerCase(), context) : {};
     const result = await this.run(leadId, context, {
       type: 'ConvertLead',
