@@ -16,16 +16,13 @@
 // PostgreSQL: DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test, else an embedded server
 // in a temporary directory; everything lives in a fresh schema dropped at the end, also on failure.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { dist, log, postgres, seconds } from '../support/infra.mjs';
 
 const require = createRequire(import.meta.url);
 require('reflect-metadata'); // the TypeORM entities' decorators need it before they load
 const { Client, Pool } = require('pg');
-const dist = (path) => require(join(process.cwd(), 'dist', path));
 const { categoryOf } = dist('libs/contracts/src/streams.js');
 const { generateCrmHistory } = dist('libs/testing/src/crm-history.js');
 const { createPostgresEventStore } = dist('libs/postgres-event-store/src/index.js');
@@ -41,48 +38,9 @@ const batchSize = 5_000;
 const progressEvery = 100_000;
 const tenantId = 'tenant-bench';
 const quarter = { from: new Date('2026-01-01T00:00:00.000Z'), to: new Date('2026-04-01T00:00:00.000Z') };
-const defaultUrl = 'postgres://postgres@127.0.0.1:5432/test';
 
-const log = (line) => process.stdout.write(`  ${line}\n`);
-const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
 const rate = (events, ms) => Math.round(events / Math.max(ms / 1000, 1e-6));
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-
-const reachable = async (url) => {
-  const client = new Client({ connectionString: url, connectionTimeoutMillis: 3_000 });
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-};
-
-/** A server to run against: the configured one, or an embedded one in a temporary directory. */
-const postgres = async () => {
-  const url = process.env.DATABASE_URL ?? defaultUrl;
-  if (await reachable(url)) return { url, where: process.env.DATABASE_URL ? 'DATABASE_URL' : defaultUrl.replace(/\/\/[^@]*@/, '//'), stop: async () => undefined };
-  log(`no PostgreSQL at ${process.env.DATABASE_URL ? 'DATABASE_URL' : defaultUrl}: starting an embedded one`);
-  const dataDir = mkdtempSync(join(tmpdir(), 'bench-analytics-pg-'));
-  try {
-    const { startEmbeddedPostgres } = dist('libs/platform/src/embedded-postgres.js');
-    const server = await startEmbeddedPostgres({ dataDir, database: 'bench', log });
-    return {
-      url: server.url,
-      where: `embedded, ${dataDir}`,
-      stop: async () => {
-        await server.stop();
-        rmSync(dataDir, { recursive: true, force: true });
-      },
-    };
-  } catch (error) {
-    rmSync(dataDir, { recursive: true, force: true });
-    return { error: error.message };
-  }
-};
 
 // --- load ----------------------------------------------------------------------------------------
 
@@ -251,7 +209,7 @@ const queryCases = (queries, pool, schema) => {
 // --- run -----------------------------------------------------------------------------------------
 
 export const run = async () => {
-  const server = await postgres();
+  const server = await postgres('analytics');
   if (server.error) {
     log(`skipped: ${server.error}`);
     return [{ case: 'skipped: no PostgreSQL', measure: '-', value: 1, baselineName: 'n/a', baseline: 1, note: server.error }];
