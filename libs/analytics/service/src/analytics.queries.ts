@@ -17,7 +17,8 @@ export type Grouping = (typeof groupings)[number];
 /** A half-open interval of business time (`occurredAt`). */
 export type Range = { from: Date; to: Date };
 
-const dealDimension: Record<Grouping, string> = {
+/** A deal's group key per grouping, over `d` (deals), `l` (its lead) and `m` (its owner's directory entry). */
+export const dealDimension: Record<Grouping, string> = {
   owner: 'd.owner_id',
   team: 'm.team_id',
   manager: 'm.manager_id',

@@ -14,7 +14,7 @@ import {
 } from '@crm/numerics';
 import { CommandRejected } from '@crm/event-sourcing';
 import { DataSource } from 'typeorm';
-import { Grouping, money } from './analytics.queries';
+import { dealDimension, Grouping, money } from './analytics.queries';
 
 const dayMs = 86_400_000;
 
@@ -29,14 +29,6 @@ export type RevenueGranularity = 'month' | 'week';
 export type RevenueModel = ForecastModelName | 'auto';
 export const revenueModels = ['auto', ...FORECAST_MODEL_NAMES] as const;
 
-const groupColumn: Record<Grouping, string> = {
-  owner: 'd.owner_id',
-  team: 'm.team_id',
-  manager: 'm.manager_id',
-  region: 'COALESCE(l.region, m.region)',
-  productType: 'd.product_type',
-  source: "COALESCE(l.source, 'direct')",
-};
 
 /** Learned stage probabilities, the pipeline forecast and the revenue time-series forecasts. */
 export class AnalyticsForecasts {
@@ -206,7 +198,7 @@ export class AnalyticsForecasts {
         ? new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), 1))
         : new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate() - ((today.getUTCDay() + 6) % 7)));
     const rows = await this.rows<{ key: string | null; bucket: Date; amount: string }>(
-      `SELECT ${groupBy ? groupColumn[groupBy] : 'NULL::text'} AS key, date_trunc('${unit}', d.closed_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS bucket, sum(d.amount_minor)::text AS amount
+      `SELECT ${groupBy ? dealDimension[groupBy] : 'NULL::text'} AS key, date_trunc('${unit}', d.closed_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS bucket, sum(d.amount_minor)::text AS amount
          FROM ${s}.deals d LEFT JOIN ${s}.leads l ON l.tenant_id = d.tenant_id AND l.lead_id = d.lead_id
               LEFT JOIN ${s}.members m ON m.tenant_id = d.tenant_id AND m.member_id = d.owner_id
         WHERE d.tenant_id = $1 AND d.status = 'won' AND d.currency = $2 AND d.closed_at < $3 GROUP BY 1, 2`,
