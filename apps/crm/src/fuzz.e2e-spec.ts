@@ -1,10 +1,9 @@
-import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { Pool } from 'pg';
 import { leadSources } from '@crm/contracts';
-import { RunningApp, startEmbeddedApp } from '@crm/testing';
+import { RunningApp, startEmbeddedApp, tokenFor } from '@crm/testing';
 
 /**
  * Issue 9: generated bodies posted to every command endpoint get 2xx or 4xx, never 5xx, and a
@@ -31,13 +30,6 @@ type Payload = { kind: 'json'; value: Json } | { kind: 'none' } | { kind: 'raw';
 type Caller = 'admin' | 'manager' | 'rep' | 'other-tenant' | 'anonymous';
 type FuzzRequest = { operation: Operation; param: PathParam; payload: Payload; headers: Record<string, string>; caller: Caller };
 type Sent = { index: number; operation: string; method: string; path: string; caller: Caller; headers: Record<string, string>; body: string; status: number; response: string; appended: boolean };
-
-const tokenFor = (app: RunningApp, claims: { sub: string; tenant: string; roles: string[] }) => {
-  const secret = readFileSync(join(app.dataDir, 'jwt-secret'), 'utf8').trim();
-  const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  const unsigned = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ ...claims, iat: Math.floor(Date.now() / 1000) })}`;
-  return `${unsigned}.${createHmac('sha256', secret).update(unsigned).digest('base64url')}`;
-};
 
 const truncate = (text: string, length = 300) => (text.length > length ? `${text.slice(0, length)}… (${text.length} chars)` : text);
 

@@ -1,18 +1,11 @@
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RunningApp, startEmbeddedApp } from '@crm/testing';
+import { RunningApp, startEmbeddedApp, tokenFor } from '@crm/testing';
 import { Pool } from 'pg';
 
 type Lead = { id: string; name: string | null; email: string | null; phone: string | null; status: string; score: number; ownerId: string | null; erased: boolean; position: number | null };
 type History = { events: Array<{ type: string; data: Record<string, unknown> }> };
-
-const tokenFor = (app: RunningApp, claims: { sub: string; tenant: string; roles: string[] }) => {
-  const secret = readFileSync(join(app.dataDir, 'jwt-secret'), 'utf8').trim();
-  const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  const unsigned = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ ...claims, iat: Math.floor(Date.now() / 1000) })}`;
-  return `${unsigned}.${createHmac('sha256', secret).update(unsigned).digest('base64url')}`;
-};
 
 const today = () => new Date().toISOString().slice(0, 10);
 

@@ -1,17 +1,7 @@
-import { createHmac } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { RunningApp, startEmbeddedApp } from '@crm/testing';
+import { RunningApp, startEmbeddedApp, tokenFor } from '@crm/testing';
 
 type Lead = { id: string; status: string; score: number; ownerId: string | null; revision: number; possibleDuplicateOf: string | null; position: number };
 type Problem = { status: number; errors?: Array<{ field: string; messages: string[] }>; [key: string]: unknown };
-
-const tokenFor = (app: RunningApp, claims: { sub: string; tenant: string; roles: string[] }) => {
-  const secret = readFileSync(join(app.dataDir, 'jwt-secret'), 'utf8').trim();
-  const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  const unsigned = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ ...claims, iat: Math.floor(Date.now() / 1000) })}`;
-  return `${unsigned}.${createHmac('sha256', secret).update(unsigned).digest('base64url')}`;
-};
 
 describe('leads over HTTP (embedded app)', () => {
   let app: RunningApp;
