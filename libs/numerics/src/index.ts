@@ -1,5 +1,6 @@
 export * from './encoding';
 export * from './linear-algebra';
+export * from './linear-regression';
 export * from './logistic-regression';
 export * from './metrics';
 export * from './random';

@@ -1,6 +1,7 @@
 import { quantileSorted } from 'simple-statistics';
 import { dot, solveSymmetricPositiveDefinite } from '../linear-algebra';
 import { seededRandom } from '../random';
+import { autoArima, describeArima } from './arima';
 import {
   ExponentialSmoothingSpec,
   FittedExponentialSmoothing,
@@ -19,6 +20,7 @@ export const FORECAST_MODEL_NAMES = [
   'holt-winters-additive',
   'holt-winters-multiplicative',
   'linear-trend-seasonal',
+  'arima',
 ] as const;
 export type ForecastModelName = (typeof FORECAST_MODEL_NAMES)[number];
 
@@ -58,6 +60,8 @@ export type FittedForecastModel = {
   /** The fitted parameters by name (smoothing parameters, window, coefficients). */
   parameters: Record<string, number>;
   intervalMethod: IntervalMethod;
+  /** A readable name of the fitted specification where the model name alone does not say it (ARIMA's order). */
+  description?: string;
   forecast: (h: number) => number[];
   predict: (h: number) => PredictionIntervals;
 };
@@ -86,6 +90,8 @@ export const isSeasonalModel = (name: ForecastModelName, seasonalPeriod: number)
       return true;
     case 'linear-trend-seasonal':
       return seasonalPeriod > 1;
+    // ARIMA uses m when the series allows it (see `autoArima`) and is non-seasonal otherwise.
+    case 'arima':
     case 'naive':
     case 'moving-average':
     case 'ses':
@@ -118,6 +124,9 @@ const parameterCount = (name: ForecastModelName, m: number): number => {
       return 3 + 2 + (m - 1);
     case 'linear-trend-seasonal':
       return 2 + Math.max(m - 1, 0);
+    // The order is chosen per series; the smallest candidate with a constant estimates one.
+    case 'arima':
+      return 1;
     default: {
       const unknown: never = name;
       throw new RangeError(`unknown forecast model ${String(unknown)}`);
@@ -418,6 +427,36 @@ const fitLinearTrendSeasonal = (series: readonly number[], m: number): FittedFor
   };
 };
 
+/**
+ * Seasonal ARIMA with the order chosen by AICc (`autoArima`), fitted by conditional maximum
+ * likelihood; intervals from the ψ-weights, σ_h² = σ²·Σ_{j<h} ψ_j², with σ² = CSS/(n − k).
+ */
+const fitArimaModel = (series: readonly number[], m: number): FittedForecastModel => {
+  const fit = autoArima(series, { seasonalPeriod: m });
+  const { spec, coefficients } = fit;
+  const parameters: Record<string, number> = { p: spec.p, d: spec.d, q: spec.q, P: spec.P, D: spec.D, Q: spec.Q };
+  coefficients.ar.forEach((value, i) => (parameters[`ar${i + 1}`] = value));
+  coefficients.ma.forEach((value, i) => (parameters[`ma${i + 1}`] = value));
+  coefficients.seasonalAr.forEach((value, i) => (parameters[`sar${i + 1}`] = value));
+  coefficients.seasonalMa.forEach((value, i) => (parameters[`sma${i + 1}`] = value));
+  if (spec.constant) parameters[spec.d + spec.D === 0 ? 'mean' : 'drift'] = coefficients.constant;
+  return {
+    name: 'arima',
+    seasonalPeriod: m,
+    fitted: fit.fitted,
+    residualStandardDeviation: Math.sqrt(fit.sigma2),
+    parameterCount: fit.coefficientCount,
+    parameters,
+    description: describeArima(spec),
+    intervalMethod: 'analytic',
+    forecast: fit.forecast,
+    predict: (h) => {
+      const { mean, sd } = fit.predict(h);
+      return normalIntervals(mean, sd);
+    },
+  };
+};
+
 /** Fits one named model; throws a RangeError saying why when the series does not allow it. */
 export const fitModel = (name: ForecastModelName, series: readonly number[], { seasonalPeriod }: ForecastModelOptions): FittedForecastModel => {
   if (!series.every(Number.isFinite)) throw new RangeError('fitModel: the series has non-finite values');
@@ -438,6 +477,8 @@ export const fitModel = (name: ForecastModelName, series: readonly number[], { s
       return checkedHorizon(fitEts(name, series, seasonalPeriod));
     case 'linear-trend-seasonal':
       return checkedHorizon(fitLinearTrendSeasonal(series, seasonalPeriod));
+    case 'arima':
+      return checkedHorizon(fitArimaModel(series, seasonalPeriod));
     default: {
       const unknown: never = name;
       throw new RangeError(`fitModel: unknown model ${String(unknown)}`);

@@ -3,3 +3,4 @@ export * from './backtest';
 export * from './exponential-smoothing';
 export * from './forecast-models';
 export * from './nelder-mead';
+export * from './arima';
