@@ -1,6 +1,7 @@
 import { EventEnvelope } from '@crm/contracts';
 import { isTransientInfrastructureError } from './errors';
 import { EventStore, SqlExecutor, Subscription, SubscriptionHandler } from './event-store';
+import { withConsumerSpans } from './tracing';
 
 export type BusSubscriptionOptions = {
   /**
@@ -24,6 +25,8 @@ export type BusSubscriptionOptions = {
  */
 export type EventBus = {
   subscribe: (options: BusSubscriptionOptions) => Promise<Subscription>;
+  /** The running subscription of that name, if any: what a reader waits on (read-your-writes). */
+  subscription: (name: string) => Subscription | undefined;
   /**
    * True when the bus is the store's own subscriptions: its subscriptions' positions are the
    * store's global positions, so a reader can wait for a position a command returned.
@@ -50,9 +53,11 @@ export const storeEventBus = (store: EventStore, busOptions: StoreEventBusOption
   const maxAttempts = busOptions.maxAttempts ?? 5;
   const deadLetter: DeadLetterSink =
     busOptions.deadLetter ?? (async (consumer, event, error) => void process.stderr.write(`${consumer}: dead-lettered ${event.type} ${event.id}: ${(error as Error)?.message ?? error}\n`));
+  const running = new Map<string, Subscription>();
   return {
     local: true,
-    subscribe: (options) => {
+    subscription: (name) => running.get(name),
+    subscribe: async (options) => {
       const failures = new Map<string, number>();
       const handler: SubscriptionHandler = async (events, context) => {
         const key = events[0].id;
@@ -81,7 +86,22 @@ export const storeEventBus = (store: EventStore, busOptions: StoreEventBusOption
           }
         }
       };
-      return store.subscribe({ name: options.name, categories: options.categories, handler, onError: options.onError, transactional: options.transactional });
+      // One CONSUMER span per delivered event, child of the span that appended it (when tracing is on).
+      const traced: SubscriptionHandler = (events, context) => withConsumerSpans(options.name, events, () => handler(events, context));
+      const subscription = await store.subscribe({ name: options.name, categories: options.categories, handler: traced, onError: options.onError, transactional: options.transactional });
+      return trackRunning(running, subscription);
     },
   };
+};
+
+/** Keeps a bus subscription findable by name until it is stopped. */
+export const trackRunning = (running: Map<string, Subscription>, subscription: Subscription): Subscription => {
+  running.set(subscription.name, subscription);
+  const stop = subscription.stop;
+  return Object.assign(subscription, {
+    stop: async () => {
+      if (running.get(subscription.name) === subscription) running.delete(subscription.name);
+      await stop();
+    },
+  });
 };

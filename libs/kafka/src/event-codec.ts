@@ -24,6 +24,9 @@ const header = (headers: IHeaders | undefined, name: string): string | undefined
   return Array.isArray(value) ? String(value[0]) : String(value);
 };
 
+/** The W3C trace context a message carries (the producer span when tracing is on). */
+export const traceparentHeader = (message: KafkaMessage): string | undefined => header(message.headers, eventHeaders.traceparent);
+
 /**
  * Reads a message back. Unknown event types and versions newer than this build knows are skipped
  * (a newer producer must not stop an older consumer); malformed messages are errors.

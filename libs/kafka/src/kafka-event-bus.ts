@@ -1,8 +1,8 @@
 import { categoryOf, deadLetterTopic, EventEnvelope, StreamCategory, Topic, topicForCategory } from '@crm/contracts';
-import { BusSubscriptionOptions, EventBus, isTransientInfrastructureError, Subscription } from '@crm/event-sourcing';
+import { BusSubscriptionOptions, EventBus, isTransientInfrastructureError, Subscription, trackRunning, withConsumerSpans } from '@crm/event-sourcing';
 import { Kafka, KafkaMessage } from 'kafkajs';
 import type { Pool, PoolClient } from 'pg';
-import { fromKafkaMessage } from './event-codec';
+import { fromKafkaMessage, traceparentHeader } from './event-codec';
 import { ensureTopics } from './kafka-client';
 
 export type KafkaEventBusOptions = {
@@ -15,6 +15,14 @@ export type KafkaEventBusOptions = {
   partitions?: number;
   /** Prepended to topic names (test isolation, shared clusters). */
   topicPrefix?: string;
+  /**
+   * How long the group coordinator waits for a silent member before it hands its partitions on
+   * (default 10 s). A crashed (SIGKILLed) member is only dropped after it: a restarted consumer
+   * waits that long to join, so shorter means faster recovery and longer tolerates longer pauses.
+   */
+  sessionTimeoutMs?: number;
+  /** How often a member heartbeats, also while a long handler runs (default 3 s, at most a third of the session timeout). */
+  heartbeatIntervalMs?: number;
   log?: (line: string) => void;
 };
 
@@ -23,10 +31,18 @@ export type BusCounters = { deadLettered: number; skipped: number; applied: numb
 
 export type ConsumerLag = { group: string; topic: string; partition: number; lag: number };
 
+/** Whether a subscription's consumer is a member of its group (joined, and not crashed or stopped since). */
+export type GroupMembership = { group: string; joined: boolean };
+
 export type KafkaEventBus = EventBus & {
   readonly counters: BusCounters;
   /** Messages not yet consumed, per consumer group, topic and partition (high watermark − committed offset). */
   lag: () => Promise<ConsumerLag[]>;
+  /**
+   * `subscribe` resolves once the consumer is connected and subscribed, without waiting for the
+   * group join (a crashed predecessor's session must first expire): this says which have joined.
+   */
+  membership: () => GroupMembership[];
   close: () => Promise<void>;
 };
 
@@ -51,11 +67,14 @@ export const createKafkaEventBus = async (options: KafkaEventBusOptions): Promis
   const maxAttempts = options.maxAttempts ?? 5;
   const backoffMs = options.backoffMs ?? 200;
   const counters: BusCounters = { deadLettered: 0, skipped: 0, applied: 0, duplicates: 0 };
+  const sessionTimeout = options.sessionTimeoutMs ?? 10_000;
+  const heartbeatInterval = options.heartbeatIntervalMs ?? Math.min(3_000, Math.floor(sessionTimeout / 3));
   await options.pool.query(inboxSql);
   const dlqProducer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   await dlqProducer.connect();
   const subscriptions: Subscription[] = [];
-  const groups: Array<{ groupId: string; topics: string[] }> = [];
+  const running = new Map<string, Subscription>();
+  const groups: Array<{ groupId: string; topics: string[]; joined: boolean }> = [];
 
   const applyOnce = async (consumer: string, event: EventEnvelope, handler: BusSubscriptionOptions['handler'], transactional: boolean) => {
     if (!transactional) {
@@ -105,6 +124,8 @@ export const createKafkaEventBus = async (options: KafkaEventBusOptions): Promis
 
   return {
     counters,
+    membership: () => groups.map(({ groupId, joined }) => ({ group: groupId, joined })),
+    subscription: (name) => running.get(name),
     lag: async () => {
       const admin = options.kafka.admin();
       await admin.connect();
@@ -137,13 +158,20 @@ export const createKafkaEventBus = async (options: KafkaEventBusOptions): Promis
       } finally {
         await admin.disconnect();
       }
-      groups.push({ groupId: `${options.topicPrefix ?? ''}${subscription.name}`, topics });
-      const consumer = options.kafka.consumer({ groupId: `${options.topicPrefix ?? ''}${subscription.name}`, sessionTimeout: 30_000, heartbeatInterval: 3_000, allowAutoTopicCreation: false });
+      const group = { groupId: `${options.topicPrefix ?? ''}${subscription.name}`, topics, joined: false };
+      groups.push(group);
+      const consumer = options.kafka.consumer({ groupId: group.groupId, sessionTimeout, heartbeatInterval, allowAutoTopicCreation: false });
+      consumer.on(consumer.events.GROUP_JOIN, () => (group.joined = true));
+      // After a crash kafkajs restarts the consumer itself when the error is retriable: a new join.
+      consumer.on(consumer.events.CRASH, () => (group.joined = false));
+      consumer.on(consumer.events.STOP, () => (group.joined = false));
       await consumer.connect();
       await consumer.subscribe({ topics, fromBeginning: true });
       let lastPosition = 0;
       let stopping = false;
-      await consumer.run({
+      // Not awaited: `run` resolves once the group is joined, which after a crash waits out the dead
+      // member's session. Meanwhile the service serves HTTP and its readiness says not yet joined.
+      const started = consumer.run({
         autoCommit: true,
         eachMessage: async ({ topic, message, heartbeat }) => {
           const decoded = fromKafkaMessage(message);
@@ -155,13 +183,14 @@ export const createKafkaEventBus = async (options: KafkaEventBusOptions): Promis
           const { event } = decoded;
           if (!subscription.categories.includes(categoryOf(event.streamId))) return;
           // KafkaJS sends no heartbeats while a handler runs: keep the membership alive.
-          const beat = setInterval(() => void heartbeat().catch(() => undefined), 3_000);
+          const beat = setInterval(() => void heartbeat().catch(() => undefined), heartbeatInterval);
           try {
             // Only failures of the event itself count towards the dead letter: while the database is
             // unavailable (a restart, a dropped connection) the consumer waits and retries.
             for (let attempt = 1, failures = 0; ; attempt++) {
               try {
-                await applyOnce(subscription.name, event, subscription.handler, subscription.transactional !== false);
+                // A CONSUMER span per attempt, child of the relay's producer span (Kafka header) or else the event's.
+                await withConsumerSpans(subscription.name, [event], () => applyOnce(subscription.name, event, subscription.handler, subscription.transactional !== false), () => traceparentHeader(message) ?? event.metadata.traceparent);
                 lastPosition = Math.max(lastPosition, event.globalPosition);
                 return;
               } catch (error) {
@@ -186,6 +215,7 @@ export const createKafkaEventBus = async (options: KafkaEventBusOptions): Promis
           }
         },
       });
+      void started.catch((error: unknown) => log(`${subscription.name}: the consumer did not start: ${(error as Error).message}`));
       const handle: Subscription = {
         name: subscription.name,
         get position() {
@@ -199,7 +229,7 @@ export const createKafkaEventBus = async (options: KafkaEventBusOptions): Promis
         },
       };
       subscriptions.push(handle);
-      return handle;
+      return trackRunning(running, handle);
     },
     close: async () => {
       await Promise.all(subscriptions.map((subscription) => subscription.stop()));

@@ -55,6 +55,8 @@ describeWithInfra(['postgres', 'kafka'], 'relay and Kafka event bus', () => {
       },
     });
     await waitUntil(() => consuming.counters.applied >= 200, 60_000);
+    // Subscribing does not wait for the group join; membership says when it happened.
+    expect(consuming.membership()).toEqual([{ group: `${prefix}${prefix}consumer`, joined: true }]);
 
     // A crash between publishing and checkpointing: the relay starts over and publishes again.
     await relay.stop();

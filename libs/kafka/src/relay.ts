@@ -1,5 +1,6 @@
-import { categoryOf, EventEnvelope, StreamCategory, topicForCategory } from '@crm/contracts';
-import { EventStore } from '@crm/event-sourcing';
+import { categoryOf, EventEnvelope, eventHeaders, StreamCategory, topicForCategory } from '@crm/contracts';
+import { contextOfTraceparent, EventStore, recordedTraceparent, tracer } from '@crm/event-sourcing';
+import { Span, SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { Kafka } from 'kafkajs';
 import { ensureTopics } from './kafka-client';
 import { toKafkaMessage } from './event-codec';
@@ -48,7 +49,29 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
         const topic = `${prefix}${topicForCategory(categoryOf(event.streamId) as StreamCategory)}`;
         byTopic.set(topic, [...(byTopic.get(topic) ?? []), event]);
       }
-      await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, batch]) => ({ topic, messages: batch.map(toKafkaMessage) })) });
+      // A PRODUCER span per event when tracing is on, child of the span that appended it; the
+      // message's traceparent header names it, so consumers continue the trace from the publish.
+      const spans: Span[] = [];
+      const message = (topic: string) => (event: EventEnvelope) => {
+        const span = tracer().startSpan(
+          `${topic} publish`,
+          { kind: SpanKind.PRODUCER, attributes: { 'messaging.system': 'kafka', 'messaging.operation.type': 'send', 'messaging.destination.name': topic, 'messaging.message.id': event.id, 'crm.event.type': event.type } },
+          contextOfTraceparent(event.metadata.traceparent),
+        );
+        const traceparent = recordedTraceparent(span);
+        const encoded = toKafkaMessage(event);
+        if (!traceparent) return encoded;
+        spans.push(span);
+        return { ...encoded, headers: { ...encoded.headers, [eventHeaders.traceparent]: traceparent } };
+      };
+      try {
+        await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, batch]) => ({ topic, messages: batch.map(message(topic)) })) });
+      } catch (error) {
+        for (const span of spans) span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+        throw error;
+      } finally {
+        for (const span of spans) span.end();
+      }
     },
   });
   return {

@@ -6,14 +6,16 @@ import { EventStore } from '@crm/event-sourcing';
 import { Pool } from 'pg';
 import { Public } from './auth/request-context';
 import { Metrics } from './observability/metrics';
-import { EVENT_STORE, KAFKA_PROBE, METRICS, PG_POOL } from './tokens';
+import { CONSUMER_GROUPS_PROBE, EVENT_STORE, KAFKA_PROBE, METRICS, PG_POOL } from './tokens';
 
 /** Checks Kafka is reachable (distributed mode only). */
 export type KafkaProbe = () => Promise<void>;
 
 /**
  * Liveness and readiness (@nestjs/terminus). Ready: the database and the event store answer, and in
- * distributed mode the Kafka cluster; each subscription's lag is reported beside them. Lag alone
+ * distributed mode the Kafka cluster, and every consumer has joined its group (a restart after a
+ * crash serves HTTP at once but waits out the dead member's session before it joins); each
+ * subscription's lag is reported beside them. Lag alone
  * does not make the service unready: a catching-up projector still serves consistent (if older)
  * answers, and read-your-writes queries wait for their position.
  */
@@ -29,6 +31,7 @@ export class HealthController {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(METRICS) private readonly metrics: Metrics,
     @Optional() @Inject(KAFKA_PROBE) private readonly kafka?: KafkaProbe,
+    @Optional() @Inject(CONSUMER_GROUPS_PROBE) private readonly consumerGroups?: KafkaProbe,
   ) {}
 
   @Get('live')
@@ -39,12 +42,13 @@ export class HealthController {
 
   @Get('ready')
   @HealthCheck()
-  @ApiOperation({ summary: 'The database, the event store and (distributed) Kafka answer, with each subscription’s lag; 503 otherwise' })
+  @ApiOperation({ summary: 'The database, the event store and (distributed) Kafka answer and every consumer has joined its group, with each subscription’s lag; 503 otherwise' })
   ready() {
     return this.health.check([
       () => this.probe('database', async () => void (await this.pool.query('SELECT 1'))),
       () => this.probe('eventStore', async () => void (await this.store.headPosition())),
       ...(this.kafka ? [() => this.probe('kafka', this.kafka as KafkaProbe)] : []),
+      ...(this.consumerGroups ? [() => this.probe('consumerGroups', this.consumerGroups as KafkaProbe)] : []),
       async () => this.indicators.check('subscriptions').up({ lag: await this.metrics.subscriptionLag() }),
     ]);
   }

@@ -1,0 +1,2 @@
+export * from './event-bus.transport';
+export * from './standalone-consumers';
