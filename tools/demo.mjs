@@ -207,7 +207,8 @@ const main = async () => {
   } finally {
     if (!interrupted) await stop();
   }
-  if (interrupted) return;
+  // Started by `npm start -- --demo`: the app starts next, no instructions needed.
+  if (interrupted || process.env.DEMO_FROM_APP) return;
   const env = [process.env.DATA_DIR ? `DATA_DIR=${process.env.DATA_DIR}` : '', process.env.DATABASE_URL ? 'DATABASE_URL=…' : ''].filter(Boolean).join(' ');
   const port = process.env.PORT ?? '3000';
   console.log(`

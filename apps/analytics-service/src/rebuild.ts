@@ -1,16 +1,20 @@
 /* eslint-disable no-console */
 import 'reflect-metadata';
 import { analyticsSchemaSql, createAnalyticsDataSource, foreignCategories, rebuildReadModels } from '@crm/analytics-service';
-import { ConfigError, createEventStore, EmbeddedPostgres, EmbeddedPostgresError, loadConfig, startEmbeddedPostgres } from '@crm/platform';
+import { ConfigError, createEventStore, EmbeddedPostgres, EmbeddedPostgresError, loadConfig, ProjectionRebuildMetrics, startEmbeddedPostgres } from '@crm/platform';
 import { join } from 'node:path';
 import { Pool } from 'pg';
+import { Registry } from 'prom-client';
 
 // `npm run analytics:rebuild -- [--source store|event-log] [--schema analytics]`: empties the
 // analytics read models and replays the log into them, printing progress. Against DATABASE_URL, or
 // the embedded database in DATA_DIR (stop `npm start` first: one server per data directory).
 // The live projectors may keep running: they wait while the rebuild holds the projection lock.
+// Its progress as Prometheus metrics (crm_projection_rebuild_*): `--print-metrics` prints them at
+// the end, `--pushgateway URL` pushes them to a Prometheus Pushgateway as it goes (job
+// crm_analytics_rebuild). A running service rebuilds with `POST /analytics/rebuild` instead.
 
-const usage = 'usage: analytics:rebuild [--source auto|store|event-log] [--schema NAME]';
+const usage = 'usage: analytics:rebuild [--source auto|store|event-log] [--schema NAME] [--print-metrics] [--pushgateway URL]';
 
 const argument = (name: string, fallback: string): string => {
   const index = process.argv.indexOf(`--${name}`);
@@ -25,6 +29,15 @@ const main = async () => {
   const source = argument('source', 'auto');
   const schema = argument('schema', 'analytics');
   if (!['auto', 'store', 'event-log'].includes(source)) throw new ConfigError(`--source must be auto, store or event-log; ${usage}`);
+  const pushgateway = argument('pushgateway', '');
+  if (pushgateway && !/^https?:\/\/[^\s/]+/.test(pushgateway)) throw new ConfigError(`--pushgateway must be an http(s) URL; ${usage}`);
+  const registry = new Registry();
+  const tracker = new ProjectionRebuildMetrics(registry).start('analytics');
+  const push = async () => {
+    if (!pushgateway) return;
+    const response = await fetch(`${pushgateway.replace(/\/+$/, '')}/metrics/job/crm_analytics_rebuild`, { method: 'PUT', headers: { 'content-type': registry.contentType }, body: await registry.metrics() });
+    if (!response.ok) console.warn(`rebuild: the Pushgateway answered ${response.status}`);
+  };
   let embedded: EmbeddedPostgres | undefined;
   let url = config.databaseUrl;
   if (!url) {
@@ -50,13 +63,18 @@ const main = async () => {
       source: chosen,
       batchSize: 5_000,
       onProgress: ({ applied, total }) => {
+        tracker.progress(applied, total);
         if (Date.now() - lastPrint < 1_000) return;
+        void push().catch((error: unknown) => console.warn(`rebuild: pushing metrics failed: ${(error as Error).message}`));
         lastPrint = Date.now();
         const rate = Math.round(applied / Math.max(0.001, (Date.now() - started) / 1000));
         console.log(`rebuild: ${applied}${total ? ` of ~${total} (${Math.min(100, (applied / total) * 100).toFixed(1)}%)` : ''} events, ${rate}/s`);
       },
     });
     console.log(`rebuild: done, ${result.applied} events applied in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    tracker.done(result.applied);
+    await push().catch((error: unknown) => console.warn(`rebuild: pushing metrics failed: ${(error as Error).message}`));
+    if (process.argv.includes('--print-metrics')) console.log((await registry.metrics()).trimEnd());
     await store.close();
   } finally {
     await pool.end();

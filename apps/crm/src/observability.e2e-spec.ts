@@ -1,4 +1,4 @@
-import { RunningApp, startEmbeddedApp } from '@crm/testing';
+import { RunningApp, startEmbeddedApp, tokenFor } from '@crm/testing';
 
 // Prometheus metrics as a scraper sees them: no token needed, and the figures move with the traffic.
 
@@ -56,6 +56,45 @@ describe('metrics (embedded app)', () => {
     expect(health.details.subscriptions.lag?.['analytics.projector']).toEqual({ position: expect.any(Number), lagSeconds: expect.any(Number) });
     expect(health.details).not.toHaveProperty('kafka');
     expect(after).toContain('crm_process_cpu_user_seconds_total'); // the runtime's own: CPU, memory, event loop
+  });
+
+  it('rebuilds the analytics read models on request (admins only) and reports the progress on /metrics', async () => {
+    let last = 0;
+    for (const name of ['Rebuild One', 'Rebuild Two']) {
+      const created = await app.request('POST', '/leads', { name, email: `${name.replace(' ', '.').toLowerCase()}@example.com`, source: 'web' });
+      expect(created.status).toBe(201);
+      last = Math.max(last, (created.body as { position: number }).position);
+    }
+    const rep = tokenFor(app, { sub: 'rep-rebuild', tenant: 'default', roles: ['rep'] });
+    expect((await app.request('POST', '/analytics/rebuild', {}, { authorization: `Bearer ${rep}` })).status).toBe(403);
+    const bad = await app.request('POST', '/analytics/rebuild', { source: 'tape' });
+    expect(bad.status).toBe(400);
+    expect(bad.headers.get('content-type')).toContain('application/problem+json');
+    expect((await app.request('GET', '/analytics/rebuild')).body).toMatchObject({ status: 'idle' });
+
+    // The projector has applied both leads before the figures to compare with are read.
+    const kpisBefore = await app.request('GET', `/analytics/kpis?minPosition=${last}`);
+    expect(kpisBefore.status).toBe(200);
+    const before = await scrape();
+    const eventsBefore = sample(before, 'crm_projection_rebuild_events_total', { projection: 'analytics' }) ?? 0;
+    const started = await app.request('POST', '/analytics/rebuild', {});
+    expect(started.status).toBe(202);
+    expect(started.body).toMatchObject({ status: 'running', source: 'store' });
+    let status: { status: string; applied: number; total: number | null } = started.body as never;
+    for (const deadline = Date.now() + 30_000; status.status === 'running' && Date.now() < deadline; ) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      status = (await app.request('GET', '/analytics/rebuild')).body as typeof status;
+    }
+    expect(status).toMatchObject({ status: 'done', applied: expect.any(Number), total: expect.any(Number) });
+    expect(status.applied).toBeGreaterThanOrEqual(2);
+
+    const after = await scrape();
+    expect(sample(after, 'crm_projection_rebuild_progress_ratio', { projection: 'analytics' })).toBe(1);
+    expect(sample(after, 'crm_projection_rebuild_running', { projection: 'analytics' })).toBe(0);
+    expect(sample(after, 'crm_projection_rebuild_events_estimate', { projection: 'analytics' })).toBe(status.total);
+    expect((sample(after, 'crm_projection_rebuild_events_total', { projection: 'analytics' }) ?? 0) - eventsBefore).toBe(status.applied);
+    // Replaying rebuilt what the projector had built incrementally.
+    expect((await app.request('GET', '/analytics/kpis')).body).toEqual(kpisBefore.body);
   });
 });
 

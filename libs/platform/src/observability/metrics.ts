@@ -20,6 +20,8 @@ export class Metrics {
   readonly eventsAppended: Counter<'type'>;
   readonly appendDuration: Histogram<never>;
   readonly conflicts: Counter<'kind'>;
+  /** Progress of read-model rebuilds run in this process (POST /analytics/rebuild). */
+  readonly rebuilds: ProjectionRebuildMetrics;
   private readonly watched: Watched[] = [];
   private consumerLag?: ConsumerLagSource;
   private deadLetters?: () => Promise<Array<{ consumer: string; count: number }>>;
@@ -51,6 +53,7 @@ export class Metrics {
       labelNames: ['kind'],
       registers: [this.registry],
     });
+    this.rebuilds = new ProjectionRebuildMetrics(this.registry);
     const lagEvents: Gauge<string> = new Gauge({
       name: 'crm_subscription_lag_events',
       help: 'Global positions between the store head and what a subscription has handled (other categories included)',
@@ -151,5 +154,60 @@ export class Metrics {
         return typeof value === 'function' ? value.bind(target) : value;
       },
     });
+  }
+}
+
+/** One rebuild's reporting: progress as it goes, then how it ended. */
+export type RebuildTracker = {
+  progress: (applied: number, total: number | null) => void;
+  done: (applied: number) => void;
+  failed: () => void;
+};
+
+/**
+ * Projection rebuild progress as Prometheus metrics, per projection: events replayed (a counter),
+ * the estimate of the total, the ratio done (0..1, 1 once finished) and whether one is running.
+ * On a service's registry, or on its own one in the rebuild CLI (which prints or pushes it).
+ */
+export class ProjectionRebuildMetrics {
+  readonly events: Counter<'projection'>;
+  readonly ratio: Gauge<'projection'>;
+  readonly estimate: Gauge<'projection'>;
+  readonly running: Gauge<'projection'>;
+
+  constructor(registry: Registry) {
+    this.events = new Counter({ name: 'crm_projection_rebuild_events_total', help: 'Events replayed by projection rebuilds', labelNames: ['projection'], registers: [registry] });
+    this.ratio = new Gauge({
+      name: 'crm_projection_rebuild_progress_ratio',
+      help: 'Progress of the current (or last) rebuild of a projection: events replayed over the estimated total, 1 when it finished',
+      labelNames: ['projection'],
+      registers: [registry],
+    });
+    this.estimate = new Gauge({ name: 'crm_projection_rebuild_events_estimate', help: 'Estimated number of events the current (or last) rebuild replays', labelNames: ['projection'], registers: [registry] });
+    this.running = new Gauge({ name: 'crm_projection_rebuild_running', help: '1 while a rebuild of the projection runs', labelNames: ['projection'], registers: [registry] });
+  }
+
+  start(projection: string): RebuildTracker {
+    const labels = { projection };
+    let counted = 0;
+    const count = (applied: number) => {
+      if (applied > counted) this.events.inc(labels, applied - counted);
+      counted = Math.max(counted, applied);
+    };
+    this.running.set(labels, 1);
+    this.ratio.set(labels, 0);
+    return {
+      progress: (applied, total) => {
+        count(applied);
+        if (total !== null) this.estimate.set(labels, total);
+        this.ratio.set(labels, total ? Math.min(1, applied / total) : 0);
+      },
+      done: (applied) => {
+        count(applied);
+        this.ratio.set(labels, 1);
+        this.running.set(labels, 0);
+      },
+      failed: () => this.running.set(labels, 0),
+    };
   }
 }
