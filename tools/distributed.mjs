@@ -1,22 +1,31 @@
 // `npm run start:distributed` / `npm run stop:distributed`: the four services as separate processes
 // on this machine, each with its own database on the local PostgreSQL and all on one Kafka broker
 // (KAFKA_BROKERS, else the local one from infra/kafka). For machines without Docker.
+// A second stack beside the first: DISTRIBUTED_PORT (first of four ports, default 3101),
+// DISTRIBUTED_DB_PREFIX (database names `<prefix>_leads` …, default crm), DISTRIBUTED_STATE_DIR
+// (pids, logs, JWT secret; default .data/distributed) and KAFKA_TOPIC_PREFIX (topics and consumer
+// groups; default none). `stop` stops the stack of the DISTRIBUTED_STATE_DIR it is given.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const stateDir = join(root, '.data', 'distributed');
+const stateDir = resolve(root, process.env.DISTRIBUTED_STATE_DIR ?? join('.data', 'distributed'));
 const pidFile = join(stateDir, 'pids.json');
-const services = [
-  { name: 'leads-service', database: 'crm_leads', port: 3101 },
-  { name: 'opportunities-service', database: 'crm_opportunities', port: 3102 },
-  { name: 'tasks-service', database: 'crm_tasks', port: 3103 },
-  { name: 'analytics-service', database: 'crm_analytics', port: 3104 },
-];
+const firstPort = Number(process.env.DISTRIBUTED_PORT ?? 3101);
+const databasePrefix = process.env.DISTRIBUTED_DB_PREFIX ?? 'crm';
+if (!Number.isInteger(firstPort) || firstPort < 1 || firstPort > 65532) {
+  console.error(`distributed: DISTRIBUTED_PORT must be a port number, not "${process.env.DISTRIBUTED_PORT}"`);
+  process.exit(1);
+}
+if (!/^[a-z_][a-z0-9_]{0,40}$/.test(databasePrefix)) {
+  console.error(`distributed: DISTRIBUTED_DB_PREFIX may hold only lower-case letters, digits and "_", not "${databasePrefix}"`);
+  process.exit(1);
+}
+const services = ['leads', 'opportunities', 'tasks', 'analytics'].map((context, index) => ({ name: `${context}-service`, database: `${databasePrefix}_${context}`, port: firstPort + index }));
 const alive = (pid) => {
   try {
     process.kill(pid, 0);

@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { Client } from 'pg';
 import { waitForListening } from './embedded-app';
 import { databaseUrl, kafkaBrokers, uniqueName } from './infra';
@@ -8,7 +8,8 @@ import { databaseUrl, kafkaBrokers, uniqueName } from './infra';
 // The distributed mode as deployed, for end-to-end tests: each service a process with its own
 // database, cooperating only through a real Kafka (topics and groups under a fresh prefix).
 
-const workspaceRoot = join(__dirname, '..', '..', '..');
+// From libs/testing/src (Jest) or its compiled copy in dist/libs/testing/src (the benchmarks).
+const workspaceRoot = ((above: string) => (basename(above) === 'dist' ? dirname(above) : above))(join(__dirname, '..', '..', '..'));
 
 export const serviceNames = ['leads-service', 'opportunities-service', 'tasks-service', 'analytics-service'] as const;
 export type ServiceName = (typeof serviceNames)[number];
@@ -40,15 +41,32 @@ export type DistributedStack = {
   stop: () => Promise<Array<number | null>>;
 };
 
-export const createDistributedStack = (): DistributedStack => {
+export type DistributedStackOptions = {
+  /** A server where databases can be created; default DATABASE_URL. */
+  databaseUrl?: string;
+  /** Default KAFKA_BROKERS. */
+  kafkaBrokers?: string[];
+  /** Topic and consumer-group prefix; default a fresh `e2e_…` one. */
+  prefix?: string;
+  /** Prepended to the fresh database names (`<databasePrefix><service>_…`). */
+  databasePrefix?: string;
+  /** More environment for every service process (LOG_LEVEL, RATE_LIMIT_PER_MINUTE, …). */
+  env?: Record<string, string>;
+  /** How long a service may take to listen; default 60 s. */
+  startTimeoutMs?: number;
+};
+
+export const createDistributedStack = (options: DistributedStackOptions = {}): DistributedStack => {
   const secret = randomBytes(32).toString('hex');
-  const prefix = `${uniqueName('e2e')}.`;
+  const prefix = options.prefix ?? `${uniqueName('e2e')}.`;
+  const serverUrl = () => options.databaseUrl ?? databaseUrl();
+  const brokers = () => options.kafkaBrokers ?? kafkaBrokers();
   const databases = new Set<string>();
   const running = new Set<ServiceProcess>();
   const exits: Array<Promise<number | null>> = [];
 
   const admin = async (sql: string) => {
-    const client = new Client({ connectionString: databaseUrl() });
+    const client = new Client({ connectionString: serverUrl() });
     await client.connect();
     try {
       await client.query(sql);
@@ -66,11 +84,11 @@ export const createDistributedStack = (): DistributedStack => {
   const adminToken = token();
 
   const launch = async (name: ServiceName, database: string): Promise<ServiceProcess> => {
-    const url = new URL(databaseUrl());
+    const url = new URL(serverUrl());
     url.pathname = `/${database}`;
     const child = spawn(process.execPath, [join(workspaceRoot, `dist/apps/${name}/src/main.js`)], {
       cwd: workspaceRoot,
-      env: { ...process.env, DATABASE_URL: url.toString(), KAFKA_BROKERS: kafkaBrokers().join(','), KAFKA_TOPIC_PREFIX: prefix, KAFKA_PARTITIONS: '3', JWT_SECRET: secret, PORT: '0' },
+      env: { ...process.env, ...options.env, DATABASE_URL: url.toString(), KAFKA_BROKERS: brokers().join(','), KAFKA_TOPIC_PREFIX: prefix, KAFKA_PARTITIONS: '3', JWT_SECRET: secret, PORT: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -80,7 +98,7 @@ export const createDistributedStack = (): DistributedStack => {
     const service: ServiceProcess = { name, database, databaseUrl: url.toString(), child, output: () => output, exited, url: '' };
     running.add(service);
     void exited.then(() => running.delete(service));
-    service.url = await waitForListening(service, 60_000);
+    service.url = await waitForListening(service, options.startTimeoutMs ?? 60_000);
     return service;
   };
 
@@ -89,7 +107,7 @@ export const createDistributedStack = (): DistributedStack => {
     prefix,
     token,
     start: async (name) => {
-      const database = uniqueName(name.replace(/-/g, '_')).toLowerCase();
+      const database = uniqueName(`${options.databasePrefix ?? ''}${name.replace(/-/g, '_')}`).toLowerCase();
       await admin(`CREATE DATABASE "${database}"`);
       databases.add(database);
       return launch(name, database);
