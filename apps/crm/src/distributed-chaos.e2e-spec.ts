@@ -119,13 +119,15 @@ describeWithInfra(['postgres', 'kafka'], 'distributed mode under crashes', () =>
       const logged = Number((await stack.sql<{ n: string }>(services['analytics-service'], 'SELECT count(*) AS n FROM analytics.event_log'))[0].n);
       const conversions = await count('leads-service', "type = 'LeadConverted'");
       const opened = await count('opportunities-service', "type = 'OpportunityOpened' AND data ? 'leadId'");
-      const related = (await count('leads-service', categoryIn(['lead']))) + (await count('opportunities-service', categoryIn(['opportunity'])));
+      // tasks.related-records and tasks.customer-records both read leads, accounts, contacts and deals.
+      const related = (await count('leads-service', categoryIn(['lead', 'account', 'contact']))) + (await count('opportunities-service', categoryIn(['opportunity'])));
       const activities = await count('tasks-service', categoryIn(['activity', 'task']));
       const team = await count('tasks-service', categoryIn(['team']));
       return (
         logged === stored.reduce((sum, value) => sum + value, 0) &&
         conversions === opened &&
         (await inbox('tasks-service', 'tasks.related-records')) === related &&
+        (await inbox('tasks-service', 'tasks.customer-records')) === related &&
         (await inbox('opportunities-service', 'opportunities.activities')) === activities &&
         (await inbox('leads-service', 'leads.team-directory')) === team
       );

@@ -332,7 +332,7 @@ const malformedRequests = (taskId: string, leadId: string): Case[] => {
   for (const assigneeId of ['', 'has spaces', 'x'.repeat(65), '-leading-dash']) createTask({ ...validTask, assigneeId }, `assigneeId ${assigneeId.slice(0, 12)}`);
   createTask({ ...validTask, notes: 'x'.repeat(2001) }, 'notes too long');
   createTask({ ...validTask, notes: ' ' }, 'notes blank');
-  for (const bad of [{ type: 'account', id: leadId }, { type: 'lead', id: 'not-a-uuid' }, { type: 'lead' }, { id: leadId }, { ...related, extra: 1 }, { type: 42, id: leadId }, 'lead:x']) {
+  for (const bad of [{ type: 'company', id: leadId }, { type: 'lead', id: 'not-a-uuid' }, { type: 'lead' }, { id: leadId }, { ...related, extra: 1 }, { type: 42, id: leadId }, 'lead:x']) {
     createTask({ ...validTask, related: bad }, `related ${JSON.stringify(bad).slice(0, 40)}`);
   }
   for (const field of ['id', 'status', 'tenantId', 'assignedBy', 'overdue']) createTask({ ...validTask, [field]: 'x' }, `unknown field ${field}`);
@@ -389,7 +389,7 @@ const malformedRequests = (taskId: string, leadId: string): Case[] => {
   logActivity({ ...validActivity, summary: ' ' }, 'summary blank');
   logActivity({ ...validActivity, id: randomUUID() }, 'unknown field id');
 
-  for (const query of ['status=closed', 'overdue=yes', 'related=lead:x', 'related=account:' + leadId, 'dueBefore=soon', 'limit=0', 'limit=201', 'limit=x', 'assigneeId=has%20space', 'minPosition=-1', 'unknown=1']) {
+  for (const query of ['status=closed', 'overdue=yes', 'related=lead:x', 'related=company:' + leadId, 'dueBefore=soon', 'limit=0', 'limit=201', 'limit=x', 'assigneeId=has%20space', 'minPosition=-1', 'unknown=1']) {
     add('GET', `/tasks?${query}`, undefined, query);
   }
   for (const query of ['related=lead', 'type=sms', 'limit=0', 'unknown=1']) add('GET', `/activities?${query}`, undefined, query);

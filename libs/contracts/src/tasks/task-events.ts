@@ -1,7 +1,8 @@
 import { EventData } from '../envelope';
 import { Money } from '../money';
 
-export const relatedRecordTypes = ['lead', 'opportunity'] as const;
+/** What a task or activity is about: a lead or deal, or a customer account or contact (issue #12). */
+export const relatedRecordTypes = ['lead', 'opportunity', 'account', 'contact'] as const;
 export type RelatedRecordType = (typeof relatedRecordTypes)[number];
 export type RelatedRecord = { type: RelatedRecordType; id: string };
 

@@ -20,7 +20,7 @@ import {
   OpenContact,
   OpenLead,
 } from '@crm/leads-domain';
-import { EVENT_STORE, PG_POOL, sqlConditions } from '@crm/platform';
+import { AccessScope, accessScope, applyScope, EVENT_STORE, inScope, PG_POOL, readDirectory, RequestActor, sqlConditions } from '@crm/platform';
 import { Pool } from 'pg';
 import { ContactKey, ContactKeys } from './contact-keys';
 import { CreateAccountDto, CreateContactDto, UpdateAccountDto, UpdateContactDto } from './http/customer.dto';
@@ -118,6 +118,25 @@ export class CustomersService implements OnModuleInit, OnModuleDestroy {
     const state = events.reduce<AccountState>((s, event) => accountDecider.evolve(s, event as never), accountDecider.initialState());
     if (!state.exists) throw accountNotFound();
     return { state, revision, events };
+  }
+
+  /** What the caller may see of the tenant's accounts and contacts (by ownerId), from the leads context's team directory. */
+  async scopeOf(actor: RequestActor): Promise<AccessScope> {
+    return accessScope(actor, await readDirectory(this.pool, 'leads.team_members', actor.tenantId));
+  }
+
+  /** The account, when the caller may see it: another owner's is a 404 like another tenant's. */
+  async getAccountFor(accountId: string, actor: RequestActor): Promise<{ state: OpenAccount; revision: number; events: EventEnvelope[] }> {
+    const found = await this.getAccount(accountId, actor.tenantId);
+    if (!inScope(await this.scopeOf(actor), { ownerId: found.state.ownerId })) throw accountNotFound();
+    return found;
+  }
+
+  /** The contact, when the caller may see it: another owner's is a 404 like another tenant's. */
+  async getContactFor(contactId: string, actor: RequestActor): Promise<{ state: OpenContact; revision: number; events: EventEnvelope[] }> {
+    const found = await this.getContact(contactId, actor.tenantId);
+    if (!inScope(await this.scopeOf(actor), { ownerId: found.state.ownerId })) throw contactNotFound();
+    return found;
   }
 
   async updateAccount(accountId: string, dto: UpdateAccountDto, context: CommandContext): Promise<AccountResult> {
@@ -282,10 +301,11 @@ export class CustomersService implements OnModuleInit, OnModuleDestroy {
 
   // --- lists ----------------------------------------------------------------------------------
 
-  async listAccounts(tenantId: string, options: { q?: string; ownerId?: string; industry?: string; region?: string; limit?: number; cursor?: unknown[] }) {
+  async listAccounts(tenantId: string, options: { q?: string; ownerId?: string; industry?: string; region?: string; limit?: number; cursor?: unknown[]; scope?: AccessScope }) {
     const limit = options.limit ?? 25;
     const { where, params, add } = sqlConditions((p) => `tenant_id = ${p}`, tenantId);
     where.push('merged_into IS NULL');
+    applyScope({ where, params }, options.scope, 'owner_id');
     if (options.ownerId) add((p) => `owner_id = ${p}`, options.ownerId);
     if (options.industry) add((p) => `lower(industry) = lower(${p})`, options.industry);
     if (options.region) add((p) => `lower(region) = lower(${p})`, options.region);
@@ -305,10 +325,11 @@ export class CustomersService implements OnModuleInit, OnModuleDestroy {
     return { items: page.map((row) => ({ state: row.state, revision: Number(row.revision) })), next: rows.length > limit && last ? [last.sort, last.account_id] : undefined };
   }
 
-  async listContacts(tenantId: string, options: { accountId?: string; q?: string; limit?: number; cursor?: unknown[] }) {
+  async listContacts(tenantId: string, options: { accountId?: string; q?: string; limit?: number; cursor?: unknown[]; scope?: AccessScope }) {
     const limit = options.limit ?? 25;
     const { where, params, add } = sqlConditions((p) => `tenant_id = ${p}`, tenantId);
     where.push('merged_into IS NULL');
+    applyScope({ where, params }, options.scope, 'owner_id');
     if (options.accountId) add((p) => `account_id = ${p}::uuid`, options.accountId.toLowerCase());
     if (options.q) add((p) => `(name ILIKE ${p} OR email ILIKE ${p} OR phone ILIKE ${p})`, like(options.q));
     if (options.cursor) {

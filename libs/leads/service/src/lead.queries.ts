@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { PG_POOL, sqlConditions } from '@crm/platform';
+import { AccessScope, applyScope, PG_POOL, sqlConditions } from '@crm/platform';
 import { LeadState, OpenLead } from '@crm/leads-domain';
 import { Pool } from 'pg';
 import { leadView } from './http/lead.view';
@@ -13,6 +13,8 @@ export type LeadListOptions = {
   sort?: string;
   limit?: number;
   cursor?: unknown[];
+  /** Only the leads the caller may see (absent: the whole tenant). */
+  scope?: AccessScope;
 };
 
 const sortColumns: Record<string, { column: string; type: string }> = {
@@ -34,6 +36,7 @@ export class LeadQueries {
     const limit = options.limit ?? 25;
     const { where, params, add } = sqlConditions((p) => `tenant_id = ${p}`, tenantId);
     where.push('merged_into IS NULL');
+    applyScope({ where, params }, options.scope, 'owner_id', 'region');
     if (options.status) add((p) => `status = ${p}`, options.status);
     if (options.ownerId) add((p) => `owner_id = ${p}`, options.ownerId);
     if (options.source) add((p) => `source = ${p}`, options.source);

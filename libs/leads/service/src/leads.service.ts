@@ -12,7 +12,7 @@ import {
   OpenLead,
   routeLead,
 } from '@crm/leads-domain';
-import { EVENT_BUS, EVENT_STORE, PG_POOL, RequestValidationFailed } from '@crm/platform';
+import { AccessScope, accessScope, EVENT_BUS, EVENT_STORE, inScope, PG_POOL, readDirectory, RequestActor, RequestValidationFailed } from '@crm/platform';
 import { Pool } from 'pg';
 import { ContactKey, ContactKeys } from './contact-keys';
 import { CustomersService } from './customers.service';
@@ -41,7 +41,10 @@ export class LeadsService implements OnModuleInit, OnModuleDestroy {
   private readonly sealedStore: EventStore;
   private subscriptions: Subscription[] = [];
   viewSubscription?: Subscription;
-  private teamSubscription?: Subscription;
+  /** The team directory's consumer (an @EventPattern in LeadsConsumers), once the consumers run. */
+  private get teamSubscription(): Subscription | undefined {
+    return this.bus.subscription(teamDirectoryConsumer);
+  }
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -71,15 +74,6 @@ export class LeadsService implements OnModuleInit, OnModuleDestroy {
       },
       onError: onError('lead view'),
     });
-    this.teamSubscription = await this.bus.subscribe({
-      name: 'leads.team-directory',
-      categories: ['team'],
-      handler: async (events, { tx }) => {
-        if (!tx) throw new Error('the team directory needs a transactional subscription');
-        for (const event of events) if (event.type === 'TeamMemberUpserted') await upsertTeamMember(tx, event);
-      },
-      onError: onError('team directory'),
-    });
     const routing = await this.store.subscribe({
       name: 'leads.routing',
       categories: ['lead'],
@@ -102,7 +96,7 @@ export class LeadsService implements OnModuleInit, OnModuleDestroy {
       },
       onError: onError('rescoring'),
     });
-    this.subscriptions = [this.viewSubscription, this.teamSubscription, routing, rescoring];
+    this.subscriptions = [this.viewSubscription, routing, rescoring];
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -166,6 +160,20 @@ export class LeadsService implements OnModuleInit, OnModuleDestroy {
     for (const event of events) state = leadDecider.evolve(state, event as never);
     if (!state.exists) throw new CommandRejected('not_found', 'lead-not-found', 'no such lead');
     return { state, revision, events };
+  }
+
+  /** What the caller may see of the tenant's leads (see the platform's record-access), from this context's team directory. */
+  async scopeOf(actor: RequestActor): Promise<AccessScope> {
+    return accessScope(actor, await readDirectory(this.pool, 'leads.team_members', actor.tenantId));
+  }
+
+  /** The lead, when the caller may see it: another owner's lead is a 404 like another tenant's (its existence is not revealed). */
+  async getFor(leadId: string, actor: RequestActor): Promise<{ state: OpenLead; revision: number; events: EventEnvelope[] }> {
+    const found = await this.get(leadId, actor.tenantId);
+    if (!inScope(await this.scopeOf(actor), { ownerId: found.state.ownerId, unassignedRegion: found.state.profile.region })) {
+      throw new CommandRejected('not_found', 'lead-not-found', 'no such lead');
+    }
+    return found;
   }
 
   async update(leadId: string, dto: UpdateLeadDto, context: CommandContext): Promise<LeadResult> {
@@ -446,7 +454,10 @@ const completeErasures = async (events: EventEnvelope[], tx: SqlExecutor): Promi
   }
 };
 
-const upsertTeamMember = async (tx: { query: (text: string, params?: unknown[]) => Promise<unknown> }, event: EventEnvelope) => {
+/** The tasks service's team directory, as the leads context keeps it for routing (`LeadsConsumers`). */
+export const teamDirectoryConsumer = 'leads.team-directory';
+
+export const upsertTeamMember = async (tx: { query: (text: string, params?: unknown[]) => Promise<unknown> }, event: EventEnvelope) => {
   const member = event.data as TeamMemberUpserted['data'];
   await tx.query(
     `INSERT INTO leads.team_members (tenant_id, member_id, name, role, manager_id, region, product_lines, capacity, active)

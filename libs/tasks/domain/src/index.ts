@@ -18,6 +18,7 @@ export * from './task.decider';
 export * from './team-member.decider';
 export * from './activity.decider';
 export * from './related-record';
+export * from './customer-records';
 export * from './assignment';
 export * from './automation';
 export * from './automation-rules.decider';

@@ -1,11 +1,13 @@
-import { LeadEvent, Money, OpportunityEvent, RelatedRecord } from '@crm/contracts';
+import { AccountEvent, ContactEvent, LeadEvent, Money, OpportunityEvent, RelatedRecord } from '@crm/contracts';
 
 /**
- * What the tasks context knows of a lead or an opportunity, learned from the events of the
- * context that owns it: who owns it, and what assignment rules look at.
+ * What the tasks context knows of a lead, an opportunity, an account or a contact, learned from the
+ * events of the context that owns it: who owns it, and what assignment rules look at.
  */
 export type RelatedRecordFacts = {
   ownerId?: string;
+  /** A contact's account: a contact has no region of its own, and may have no owner, so it takes its account's. */
+  accountId?: string;
   region?: string;
   productLine?: string;
   value?: Money;
@@ -21,7 +23,7 @@ export type ForeignEvent = { type: string; data: unknown };
  * does, so it is folded into the opportunity's facts.
  */
 export const relatedFactsChange = (event: ForeignEvent): { record: RelatedRecord; apply: (facts: RelatedRecordFacts) => RelatedRecordFacts } | undefined => {
-  const known = event as LeadEvent | OpportunityEvent;
+  const known = event as LeadEvent | OpportunityEvent | AccountEvent | ContactEvent;
   switch (known.type) {
     case 'LeadCaptured': {
       const { leadId, ownerId, region, productInterest, estimatedValue } = known.data;
@@ -67,6 +69,22 @@ export const relatedFactsChange = (event: ForeignEvent): { record: RelatedRecord
       return { record: { type: 'opportunity', id: known.data.opportunityId }, apply: (facts) => ({ ...facts, stage: known.data.to }) };
     case 'OpportunityReopened':
       return { record: { type: 'opportunity', id: known.data.opportunityId }, apply: (facts) => ({ ...facts, stage: known.data.stage }) };
+    case 'AccountCreated': {
+      const { accountId, ownerId, region } = known.data;
+      return { record: { type: 'account', id: accountId }, apply: (facts) => defined({ ...facts, ownerId, region }) };
+    }
+    case 'AccountUpdated': {
+      const { ownerId, region } = known.data.changes;
+      return { record: { type: 'account', id: known.data.accountId }, apply: (facts) => ({ ...facts, ...defined({ ownerId, region }) }) };
+    }
+    case 'ContactCreated': {
+      const { contactId, ownerId, accountId } = known.data;
+      return { record: { type: 'contact', id: contactId }, apply: (facts) => defined({ ...facts, ownerId, accountId }) };
+    }
+    case 'ContactUpdated': {
+      const { ownerId, accountId } = known.data.changes;
+      return { record: { type: 'contact', id: known.data.contactId }, apply: (facts) => ({ ...facts, ...defined({ ownerId, accountId }) }) };
+    }
     default:
       // The other events of those contexts say nothing about ownership or assignment criteria;
       // new ones are ignored until this context has a use for them.

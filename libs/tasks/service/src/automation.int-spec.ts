@@ -4,8 +4,10 @@ import { EventEnvelope, EventMetadata, NewEvent, streamId, TaskCreated } from '@
 import { CommandContext, SqlExecutor, storeEventBus } from '@crm/event-sourcing';
 import { createPostgresEventStore, PostgresEventStore } from '@crm/postgres-event-store';
 import { automationTaskId } from '@crm/tasks-domain';
+import { RunningConsumers, startEventConsumers } from '@crm/platform';
 import { createTestSchema, describeWithInfra } from '@crm/testing';
 import { Pool } from 'pg';
+import { TasksConsumers } from './tasks.consumers';
 import { TasksService } from './tasks.service';
 
 const tenantId = 'tenant-automation';
@@ -21,10 +23,17 @@ describeWithInfra(['postgres'], 'tasks service over PostgreSQL', () => {
   let store: PostgresEventStore;
   let service: TasksService;
   let executor: SqlExecutor;
+  let consumers: RunningConsumers | undefined;
 
   const start = async () => {
-    service = new TasksService(store, pool, storeEventBus(store), { schema, overdueIntervalMs: 0 });
+    const bus = storeEventBus(store);
+    service = new TasksService(store, pool, bus, { schema, overdueIntervalMs: 0 });
     await service.onModuleInit();
+    consumers = await startEventConsumers(bus, [TasksConsumers], [{ provide: TasksService, useValue: service }]);
+  };
+  const stop = async () => {
+    await consumers?.close();
+    await service.onModuleDestroy();
   };
   /** Waits until every read model and the policy have handled the whole log, including the tasks the policy created. */
   const settle = async () => {
@@ -50,7 +59,7 @@ describeWithInfra(['postgres'], 'tasks service over PostgreSQL', () => {
     await start();
   });
   afterAll(async () => {
-    await service.onModuleDestroy();
+    await stop();
     await store.close();
     await drop();
   });
@@ -117,7 +126,7 @@ describeWithInfra(['postgres'], 'tasks service over PostgreSQL', () => {
       expect(again.flat()).toEqual([]);
 
       // Delivered again after a restart that lost the checkpoint: the whole log from before the trigger.
-      await service.onModuleDestroy();
+      await stop();
       try {
         await pool.query(`UPDATE "${schema}".subscription_checkpoints SET position = $1 WHERE name = 'tasks.related-records'`, [before]);
       } finally {
@@ -133,7 +142,7 @@ describeWithInfra(['postgres'], 'tasks service over PostgreSQL', () => {
       const lead = randomUUID();
       await store.appendToStream(streamId('lead', lead), [event('LeadCaptured', { leadId: lead, name: 'Race', email: 'race@example.com', source: 'web' })]);
       await settle();
-      await service.onModuleDestroy();
+      await stop();
       const assigned = event('LeadAssigned', { leadId: lead, ownerId: 'rep-racer', routedBy: 'manual' });
       const { events } = await store.appendToStream(streamId('lead', lead), [assigned]);
       try {

@@ -12,7 +12,7 @@ export type ResolvedRecord = {
 };
 
 /**
- * What this context knows of a lead or opportunity: the table its consumers keep, brought up to
+ * What this context knows of a lead, opportunity, account or contact: the table its consumers keep, brought up to
  * date with the record's own stream where the store has it, so that a task created right after a
  * lead was assigned goes to the new owner even before the consumer has seen the assignment.
  */
@@ -38,7 +38,14 @@ export class RelatedRecords {
     const facts = events
       .filter((event) => event.globalPosition > after)
       .reduce<RelatedRecordFacts>((current, event) => applyOwn(record, current, event), known?.facts ?? {});
-    return { exists: known !== undefined || events.length > 0, facts, events };
+    const exists = known !== undefined || events.length > 0;
+    // A contact has no region of its own, and may have no owner: its account's stand in.
+    if (exists && record.type === 'contact' && facts.accountId && (facts.region === undefined || facts.ownerId === undefined)) {
+      const account = await this.resolve(executor, tenantId, { type: 'account', id: facts.accountId });
+      const inherited = { ownerId: account.facts.ownerId, region: account.facts.region };
+      return { exists, facts: { ...Object.fromEntries(Object.entries(inherited).filter(([, value]) => value !== undefined)), ...facts }, events };
+    }
+    return { exists, facts, events };
   }
 }
 

@@ -1,4 +1,4 @@
-import { sqlConditions } from '@crm/platform';
+import { AccessScope, applyScope, scopeSql, sqlConditions } from '@crm/platform';
 import { ActivityType, RelatedRecord, TaskStatus, TeamRole } from '@crm/contracts';
 import { Activity, Task } from '@crm/tasks-domain';
 import { Pool } from 'pg';
@@ -13,9 +13,12 @@ export type TaskListOptions = {
   dueBefore?: string;
   limit?: number;
   cursor?: unknown[];
+  /** Only the tasks the caller may see, by assignee (absent: the whole tenant). */
+  scope?: AccessScope;
 };
 
-export type ActivityListOptions = { related?: RelatedRecord; type?: ActivityType; limit?: number; cursor?: unknown[] };
+/** `scope`: only activities on records the caller may see, by the owner this context learned (absent: the whole tenant). */
+export type ActivityListOptions = { related?: RelatedRecord; type?: ActivityType; limit?: number; cursor?: unknown[]; scope?: AccessScope };
 
 export type MemberListOptions = { role?: TeamRole; active?: boolean; region?: string; limit?: number; cursor?: unknown[] };
 
@@ -54,6 +57,7 @@ export class TaskQueries {
   async tasks(tenantId: string, options: TaskListOptions, now: string): Promise<Page<{ state: Task; revision: number }>> {
     const limit = options.limit ?? 25;
     const { where, params, add } = sqlConditions((p) => `tenant_id = ${p}`, tenantId);
+    applyScope({ where, params }, options.scope, 'assignee_id');
     if (options.assigneeId) add((p) => `assignee_id = ${p}`, options.assigneeId);
     if (options.status) add((p) => `status = ${p}`, options.status);
     if (options.overdue !== undefined) add((p) => `${options.overdue ? '' : 'NOT '}(status = 'open' AND due_at < ${p}::timestamptz)`, now);
@@ -84,6 +88,23 @@ export class TaskQueries {
   async activities(tenantId: string, options: ActivityListOptions): Promise<Page<{ state: Activity }>> {
     const limit = options.limit ?? 25;
     const { where, params } = sqlConditions((p) => `tenant_id = ${p}`, tenantId);
+    const visible =
+      options.scope &&
+      scopeSql(
+        options.scope,
+        'r.owner_id',
+        (value) => {
+          params.push(value);
+          return `$${params.length}`;
+        },
+        "CASE WHEN r.record_type = 'lead' THEN r.facts->>'region' END",
+      );
+    if (visible) {
+      where.push(
+        `EXISTS (SELECT 1 FROM ${this.s}.related_records r WHERE r.tenant_id = activity_view.tenant_id AND r.record_type = activity_view.related_type
+           AND r.record_id = activity_view.related_id AND ${visible})`,
+      );
+    }
     if (options.related) {
       params.push(options.related.type, options.related.id);
       where.push(`related_type = $${params.length - 1}`, `related_id = $${params.length}::uuid`);

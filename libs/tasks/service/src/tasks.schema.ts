@@ -75,6 +75,28 @@ CREATE TABLE IF NOT EXISTS ${s}.related_records (
   updated_at timestamptz NOT NULL,
   PRIMARY KEY (tenant_id, record_type, record_id)
 );
+
+-- Customers (issue #12): the account each lead, contact, opportunity and merged account belongs
+-- to, and a copy of those records' events, for the account timeline and summary. Both are kept by
+-- one subscription from the start of the log, so a replay rebuilds them exactly.
+CREATE TABLE IF NOT EXISTS ${s}.customer_links (
+  tenant_id text NOT NULL,
+  record_type text NOT NULL,
+  record_id uuid NOT NULL,
+  account_id uuid NOT NULL,
+  position bigint NOT NULL,
+  PRIMARY KEY (tenant_id, record_type, record_id)
+);
+CREATE INDEX IF NOT EXISTS customer_links_account_idx ON ${s}.customer_links (tenant_id, account_id);
+CREATE TABLE IF NOT EXISTS ${s}.record_events (
+  event_id uuid PRIMARY KEY,
+  tenant_id text NOT NULL,
+  record_type text NOT NULL,
+  record_id uuid NOT NULL,
+  occurred_at timestamptz NOT NULL,
+  event jsonb NOT NULL
+);
+CREATE INDEX IF NOT EXISTS record_events_record_idx ON ${s}.record_events (tenant_id, record_type, record_id, occurred_at);
 `;
 };
 

@@ -7,6 +7,7 @@ import {
   AutomationRules,
   AutomationRulesDefined,
   EventData,
+  formatMoney,
   EventEnvelope,
   RelatedRecord,
   TaskBecameOverdue,
@@ -15,7 +16,7 @@ import {
   TeamMemberUpserted,
 } from '@crm/contracts';
 import { CommandContext, CommandRejected, createCommandHandler, derivedEventId, EventBus, metadataCausedBy, EventStore, SqlExecutor, Subscription } from '@crm/event-sourcing';
-import { EVENT_BUS, EVENT_STORE, PG_POOL } from '@crm/platform';
+import { AccessScope, accessScope, EVENT_BUS, EVENT_STORE, inScope, PG_POOL, readDirectory, RequestActor } from '@crm/platform';
 import {
   Activity,
   ActivityCommand,
@@ -26,7 +27,10 @@ import {
   automationRulesDecider,
   AutomationRulesState,
   automationRulesStreamId,
+  accountDealFigures,
   automationTriggerTypes,
+  dealStanding,
+  DealStanding,
   planAutomationTasks,
   Task,
   TaskChanges,
@@ -44,20 +48,31 @@ import {
 import { Pool } from 'pg';
 import { projectActivityEvents } from './activity-view.projection';
 import { Assigner, Assignment } from './assigner';
+import { CustomerQueries, projectCustomerEvents } from './customer-records';
 import { OverdueScheduler } from './overdue-scheduler';
 import { applyRelatedRecordEvent } from './related-records.projection';
 import { RelatedRecords } from './related-records';
 import { projectTaskEvents } from './task-view.projection';
 import { TaskQueries } from './tasks.queries';
 import { TASKS_OPTIONS, TasksOptions, tasksOptions } from './tasks.options';
-import { migrateTasksSchema } from './tasks.schema';
+import { migrateTasksSchema, quoteIdent } from './tasks.schema';
 import { projectTeamEvents } from './team-directory.projection';
 import { buildTimeline, TimelineEntry } from './timeline';
+import { activityView, taskView } from './http/views';
 
 type Handler<Command, Event extends EventData, State> = ReturnType<typeof createCommandHandler<Command, Event, State>>;
 
 /** The read models a query can wait for. */
-export type TasksView = 'tasks' | 'activities' | 'team' | 'related-records';
+export type TasksView = 'tasks' | 'activities' | 'team' | 'related-records' | 'customers';
+
+/** The categories whose events the customer read model (account timeline and summary) keeps. */
+const customerCategories = ['lead', 'account', 'contact', 'opportunity'];
+/** The categories whose events tell owners and assignment criteria of related records. */
+const relatedRecordCategories = ['lead', 'opportunity', 'account', 'contact'];
+
+/** The tasks context's bus consumers (TasksConsumers): names (checkpoints, Kafka consumer groups) and categories. */
+export const tasksConsumers = { relatedRecords: 'tasks.related-records', customerRecords: 'tasks.customer-records' } as const;
+export const tasksConsumerCategories = { relatedRecords: relatedRecordCategories, customerRecords: customerCategories };
 
 export type Result<State> = { state: State; revision: number; position: number | null };
 export type TaskResult = Result<Task>;
@@ -95,6 +110,7 @@ export class TasksService implements OnModuleInit, OnModuleDestroy {
   readonly options: TasksOptions;
   readonly related: RelatedRecords;
   readonly queries: TaskQueries;
+  readonly customers: CustomerQueries;
   readonly scheduler: OverdueScheduler;
   private readonly assigner: Assigner;
   private readonly handleTask: Handler<TaskCommand, TaskStreamEvent, TaskState>;
@@ -107,7 +123,15 @@ export class TasksService implements OnModuleInit, OnModuleDestroy {
   taskView?: Subscription;
   activityView?: Subscription;
   teamView?: Subscription;
-  relatedRecordsPolicy?: Subscription;
+
+  /** The bus consumers (@EventPattern handlers in TasksConsumers), once they run: what reads wait on. */
+  get relatedRecordsPolicy(): Subscription | undefined {
+    return this.bus.subscription(tasksConsumers.relatedRecords);
+  }
+
+  get customerRecords(): Subscription | undefined {
+    return this.bus.subscription(tasksConsumers.customerRecords);
+  }
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -129,6 +153,7 @@ export class TasksService implements OnModuleInit, OnModuleDestroy {
     this.related = new RelatedRecords(store, this.options.schema);
     this.assigner = new Assigner(this.options.schema);
     this.queries = new TaskQueries(pool, this.options.schema);
+    this.customers = new CustomerQueries(pool, this.options.schema);
     this.scheduler = new OverdueScheduler({
       pool,
       schema: this.options.schema,
@@ -143,8 +168,8 @@ export class TasksService implements OnModuleInit, OnModuleDestroy {
     await migrateTasksSchema(this.pool, this.options.schema);
     const schema = this.options.schema;
     const onError = (name: string) => (error: unknown, attempt: number) => this.logger.error(`${name} failed (attempt ${attempt}): ${(error as Error).message}`);
-    const transactional = (name: string, categories: string[], apply: (events: EventEnvelope[], tx: SqlExecutor) => Promise<void>, source: 'own' | 'other contexts' = 'own') =>
-      (source === 'own' ? this.store : this.bus).subscribe({
+    const transactional = (name: string, categories: string[], apply: (events: EventEnvelope[], tx: SqlExecutor) => Promise<void>) =>
+      this.store.subscribe({
         name,
         categories,
         handler: async (events, { tx }) => {
@@ -156,23 +181,31 @@ export class TasksService implements OnModuleInit, OnModuleDestroy {
     this.taskView = await transactional('tasks.task-view', ['task'], (events, tx) => projectTaskEvents(events, tx, schema));
     this.activityView = await transactional('tasks.activity-view', ['activity'], (events, tx) => projectActivityEvents(events, tx, schema));
     this.teamView = await transactional('tasks.team-directory', ['team'], (events, tx) => projectTeamEvents(events, tx, schema));
-    // Other contexts' events come over the bus (the store in embedded mode, Kafka otherwise). One
-    // consumer both learns owners and runs the rules, in order: a stage change is assigned to the
-    // owner the events before it named. Generated tasks have ids derived from the trigger, so a
-    // batch retried after a failure creates nothing twice.
-    this.relatedRecordsPolicy = await transactional(
-      'tasks.related-records',
-      ['lead', 'opportunity'],
-      async (events, tx) => {
-        for (const event of events) {
-          await applyRelatedRecordEvent(event, tx, schema);
-          await this.runAutomation(event, tx);
-        }
-      },
-      'other contexts',
-    );
-    this.subscriptions = [this.taskView, this.activityView, this.teamView, this.relatedRecordsPolicy];
+    // Other contexts' events come over the bus to TasksConsumers (applyRelatedRecords, applyCustomerRecords).
+    this.subscriptions = [this.taskView, this.activityView, this.teamView];
     this.scheduler.start();
+  }
+
+  /**
+   * Other contexts' records (the bus consumer `tasks.related-records`). One consumer both learns
+   * owners and runs the rules, in order: a stage change is assigned to the owner the events before
+   * it named. Generated tasks have ids derived from the trigger, so a batch retried after a failure
+   * creates nothing twice.
+   */
+  async applyRelatedRecords(events: EventEnvelope[], tx: SqlExecutor): Promise<void> {
+    for (const event of events) {
+      await applyRelatedRecordEvent(event, tx, this.options.schema);
+      await this.runAutomation(event, tx);
+    }
+  }
+
+  /**
+   * Accounts' leads and deals (the bus consumer `tasks.customer-records`), a consumer of its own
+   * read from the start of the log: a deployment that predates customers still learns every
+   * earlier lead and deal of an account.
+   */
+  async applyCustomerRecords(events: EventEnvelope[], tx: SqlExecutor): Promise<void> {
+    await projectCustomerEvents(events, tx, this.options.schema);
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -190,7 +223,7 @@ export class TasksService implements OnModuleInit, OnModuleDestroy {
    * moves on its categories' events, so waiting for it to reach another category's position would
    * never end: what counts is whether any of its events up to `position` is still unhandled.
    */
-  async caughtUp(position: number, views: readonly TasksView[] = ['tasks', 'activities', 'team', 'related-records'], timeoutMs = 10_000): Promise<void> {
+  async caughtUp(position: number, views: readonly TasksView[] = ['tasks', 'activities', 'team', 'related-records', 'customers'], timeoutMs = 10_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     const overdue = (what: string) => new ServiceUnavailableException(`the ${what} did not catch up with position ${position} in time; retry`);
     // Until `position` is readable, an older transaction is still in flight below it: an answer of
@@ -223,12 +256,49 @@ export class TasksService implements OnModuleInit, OnModuleDestroy {
       case 'team':
         return { subscription: this.teamView, categories: ['team'] };
       case 'related-records':
-        return { subscription: this.relatedRecordsPolicy, categories: ['lead', 'opportunity'] };
+        return { subscription: this.relatedRecordsPolicy, categories: relatedRecordCategories };
+      case 'customers':
+        return { subscription: this.customerRecords, categories: customerCategories };
       default: {
         const unreachable: never = view;
         return unreachable;
       }
     }
+  }
+
+  // Record access (see the platform's record-access): a task belongs to its assignee, an activity
+  // and a timeline to their related record's owner (an unassigned lead to its region).
+
+  /** What the caller may see, from this context's team directory. */
+  async scopeOf(actor: RequestActor): Promise<AccessScope> {
+    return accessScope(actor, await readDirectory(this.pool, `${quoteIdent(this.options.schema)}.team_members`, actor.tenantId));
+  }
+
+  /** Whether the caller may see a lead, opportunity, account or contact, as far as this context knows its owner. */
+  async mayAccessRelated(actor: RequestActor, related: RelatedRecord, scope?: AccessScope): Promise<boolean> {
+    const resolved = scope ?? (await this.scopeOf(actor));
+    if (resolved.tenantWide) return true;
+    const { facts } = await this.related.resolve(this.executor, actor.tenantId, related);
+    return inScope(resolved, { ownerId: facts.ownerId, unassignedRegion: related.type === 'lead' ? facts.region : undefined });
+  }
+
+  /** A related record the caller may not see answers as one that does not exist. */
+  async requireRelatedAccess(actor: RequestActor, related: RelatedRecord, kind: 'invalid' | 'not_found' = 'invalid'): Promise<void> {
+    if (!(await this.mayAccessRelated(actor, related))) throw relatedNotFound(related, kind);
+  }
+
+  /** The task, when the caller may see it: another assignee's task is a 404 like another tenant's. */
+  async getTaskFor(taskId: string, actor: RequestActor): Promise<{ state: Task; revision: number; events: EventEnvelope[] }> {
+    const found = await this.getTask(taskId, actor.tenantId);
+    if (!inScope(await this.scopeOf(actor), { ownerId: found.state.assigneeId })) throw taskNotFound();
+    return found;
+  }
+
+  /** The activity, when the caller may see its related record; else a 404 like another tenant's. */
+  async getActivityFor(activityId: string, actor: RequestActor): Promise<{ state: Activity; revision: number }> {
+    const found = await this.getActivity(activityId, actor.tenantId);
+    if (!(await this.mayAccessRelated(actor, found.state.related))) throw new CommandRejected('not_found', 'activity-not-found', 'no such activity');
+    return found;
   }
 
   // Tasks
@@ -304,6 +374,13 @@ export class TasksService implements OnModuleInit, OnModuleDestroy {
   async upsertMember(member: TeamMember, context: CommandContext): Promise<Result<Extract<TeamMemberState, { exists: true }>> & { created: boolean }> {
     const result = await this.handleTeam(teamMemberStreamId(context.metadata.tenantId, member.memberId), { type: 'UpsertTeamMember', member, at: context.now }, context);
     if (!result.state.exists) throw memberNotFound();
+    // The assignment rules read the directory's read model. Left to its subscription alone, it lags
+    // behind the answer to this command (further still while other transactions hold the log's
+    // readable head back), and a task created meanwhile is assigned without this member: the
+    // product-line rule then falls back to generalists without product lines and picks one of them.
+    // So the directory takes the change in before the answer; the subscription applies it again,
+    // which changes nothing (the projection keeps the highest revision).
+    if (result.events.length > 0) await projectTeamEvents(result.events, this.executor, this.options.schema);
     return { state: result.state, revision: result.revision, position: result.position, created: result.events.length > 0 && result.events[0].revision === 0 };
   }
 
@@ -360,6 +437,57 @@ export class TasksService implements OnModuleInit, OnModuleDestroy {
     ]);
     if (!record.exists && activities.length === 0 && tasks.length === 0) throw relatedNotFound(related, 'not_found');
     return buildTimeline({ recordEvents: record.events, activities, tasks, now: this.now().toISOString() });
+  }
+
+  // Customers (the account's own records live in the leads context; this is what the tasks context learned of them)
+
+  /**
+   * Every event of the account, of the accounts merged into it and of their leads, contacts and
+   * opportunities, with the activities and task milestones on any of them, newest first; 404 when
+   * the tenant knows no such account.
+   */
+  async accountTimeline(tenantId: string, accountId: string): Promise<TimelineEntry[]> {
+    const { records, own } = await this.accountRecords(tenantId, accountId);
+    const [events, activities, tasks] = await Promise.all([this.customers.eventsOf(tenantId, records), this.customers.activitiesOf(tenantId, records), this.customers.tasksOf(tenantId, records)]);
+    // The account's own stream, where the store has it (embedded), covers what the read model has not taken in yet.
+    const seen = new Set(events.map((event) => event.id));
+    return buildTimeline({ recordEvents: [...events, ...own.filter((event) => !seen.has(event.id))], activities, tasks, now: this.now().toISOString() });
+  }
+
+  /** Open pipeline, won revenue, win rate, last activity, next open task and owner of an account, as of now. */
+  async accountSummary(tenantId: string, accountId: string) {
+    const { records, own } = await this.accountRecords(tenantId, accountId);
+    const opportunities = records.filter((record) => record.type === 'opportunity');
+    const [streams, [lastActivity], nextTask, accountStreams] = await Promise.all([
+      this.customers.streamsOf(tenantId, opportunities),
+      this.customers.activitiesOf(tenantId, records, 1),
+      this.customers.nextOpenTask(tenantId, records),
+      this.customers.streamsOf(tenantId, [{ type: 'account', id: accountId }]),
+    ]);
+    const deals = [...streams.values()].map((events) => dealStanding(events)).filter((deal): deal is DealStanding => deal !== undefined);
+    const now = this.now().toISOString();
+    const figures = accountDealFigures(deals, now);
+    const account = accountProfile(own.length > 0 ? own : (accountStreams.get(accountId) ?? []));
+    return {
+      accountId,
+      name: account.name ?? null,
+      ownerId: account.ownerId ?? null,
+      mergedInto: account.mergedInto ?? null,
+      openPipeline: figures.openPipeline.map((sum) => ({ ...formatMoney(sum.amount), weightedAmount: formatMoney(sum.weighted).amount, deals: sum.deals })),
+      wonRevenue: { lifetime: figures.wonRevenue.lifetime.map(formatMoney), last12Months: figures.wonRevenue.last12Months.map(formatMoney) },
+      deals: { open: figures.open, won: figures.won, lost: figures.lost },
+      winRate: figures.winRate,
+      lastActivity: lastActivity ? activityView(lastActivity) : null,
+      nextOpenTask: nextTask ? taskView(nextTask.state, nextTask.revision, now) : null,
+      asOf: now,
+    };
+  }
+
+  private async accountRecords(tenantId: string, accountId: string): Promise<{ records: RelatedRecord[]; own: EventEnvelope[] }> {
+    const [resolved, records] = await Promise.all([this.related.resolve(this.executor, tenantId, { type: 'account', id: accountId }), this.customers.recordsOf(tenantId, accountId)]);
+    const known = resolved.exists || (await this.customers.streamsOf(tenantId, [{ type: 'account', id: accountId }])).size > 0;
+    if (!known) throw new CommandRejected('not_found', 'account-not-found', 'no such account');
+    return { records, own: resolved.events };
   }
 
   // Automation
@@ -436,6 +564,22 @@ const asTask = (result: { state: TaskState; revision: number; position: number |
   if (!result.state.exists) throw taskNotFound();
   return { state: result.state, revision: result.revision, position: result.position };
 };
+
+/** The account's name, owner and survivor, folded from its own events. */
+const accountProfile = (events: readonly EventEnvelope[]): { name?: string; ownerId?: string; mergedInto?: string } =>
+  events.reduce<{ name?: string; ownerId?: string; mergedInto?: string }>((account, event) => {
+    const data = event.data as { name?: string; ownerId?: string; survivorId?: string; changes?: { name?: string; ownerId?: string } };
+    switch (event.type) {
+      case 'AccountCreated':
+        return { name: data.name, ownerId: data.ownerId };
+      case 'AccountUpdated':
+        return { ...account, ...(data.changes?.name !== undefined ? { name: data.changes.name } : {}), ...(data.changes?.ownerId !== undefined ? { ownerId: data.changes.ownerId } : {}) };
+      case 'AccountMergedInto':
+        return { ...account, mergedInto: data.survivorId };
+      default:
+        return account;
+    }
+  }, {});
 
 const taskNotFound = () => new CommandRejected('not_found', 'task-not-found', 'no such task');
 const memberNotFound = () => new CommandRejected('not_found', 'team-member-not-found', 'no such team member');

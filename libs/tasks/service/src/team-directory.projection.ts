@@ -2,7 +2,11 @@ import { EventEnvelope, TeamMemberUpserted } from '@crm/contracts';
 import { SqlExecutor } from '@crm/event-sourcing';
 import { quoteIdent } from './tasks.schema';
 
-/** The team directory the assignment rules choose from; upserted in the subscription's transaction. */
+/**
+ * The team directory the assignment rules choose from; upserted in the subscription's transaction,
+ * and by the upsert command itself (so the rules see a member as soon as the command answered). A
+ * member's row only moves forward: an event at or below the revision it holds changes nothing.
+ */
 export const projectTeamEvents = async (events: EventEnvelope[], tx: SqlExecutor, schema: string): Promise<void> => {
   const table = `${quoteIdent(schema)}.team_members`;
   for (const event of events) {
@@ -15,7 +19,8 @@ export const projectTeamEvents = async (events: EventEnvelope[], tx: SqlExecutor
        ON CONFLICT (tenant_id, member_id) DO UPDATE SET name = EXCLUDED.name, email = EXCLUDED.email, role = EXCLUDED.role,
          manager_id = EXCLUDED.manager_id, region = EXCLUDED.region, team_id = EXCLUDED.team_id,
          product_lines = EXCLUDED.product_lines, capacity = EXCLUDED.capacity,
-         active = EXCLUDED.active, updated_at = EXCLUDED.updated_at, revision = EXCLUDED.revision, position = EXCLUDED.position`,
+         active = EXCLUDED.active, updated_at = EXCLUDED.updated_at, revision = EXCLUDED.revision, position = EXCLUDED.position
+       WHERE ${table}.revision < EXCLUDED.revision`,
       [
         event.metadata.tenantId,
         member.memberId,

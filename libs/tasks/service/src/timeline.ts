@@ -1,10 +1,10 @@
-import { EventEnvelope } from '@crm/contracts';
+import { categoryOf, EventEnvelope, idOf } from '@crm/contracts';
 import { Activity, Task } from '@crm/tasks-domain';
 import { historyEntry } from '@crm/platform';
 import { activityView, ActivityView, taskView, TaskView } from './http/views';
 
 export type TimelineEntry =
-  | { kind: 'record-event'; at: string; key: string; type: string; event: ReturnType<typeof historyEntry> }
+  | { kind: 'record-event'; at: string; key: string; type: string; record: { type: string; id: string }; event: ReturnType<typeof historyEntry> }
   | { kind: 'activity'; at: string; key: string; type: 'ActivityLogged'; activity: ActivityView }
   | { kind: 'task'; at: string; key: string; type: 'TaskCreated' | 'TaskBecameOverdue' | 'TaskCompleted' | 'TaskCancelled'; task: TaskView };
 
@@ -19,7 +19,17 @@ export const buildTimeline = (sources: {
   now: string;
 }): TimelineEntry[] => {
   const entries: TimelineEntry[] = [
-    ...sources.recordEvents.map((event): TimelineEntry => ({ kind: 'record-event', at: event.occurredAt, key: `e:${String(event.globalPosition).padStart(16, '0')}`, type: event.type, event: historyEntry(event) })),
+    // Positions are unique in one store only: over Kafka an account's events come from two services' stores.
+    ...sources.recordEvents.map(
+      (event): TimelineEntry => ({
+        kind: 'record-event',
+        at: event.occurredAt,
+        key: `e:${String(event.globalPosition).padStart(16, '0')}:${event.id}`,
+        type: event.type,
+        record: { type: categoryOf(event.streamId), id: idOf(event.streamId) },
+        event: historyEntry(event),
+      }),
+    ),
     ...sources.activities.map((activity): TimelineEntry => ({ kind: 'activity', at: activity.occurredAt, key: `a:${activity.activityId}`, type: 'ActivityLogged', activity: activityView(activity) })),
   ];
   for (const { state, revision } of sources.tasks) {

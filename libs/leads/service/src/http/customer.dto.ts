@@ -3,7 +3,7 @@ import { normalizeDomain } from '@crm/leads-domain';
 import { decorator } from '@crm/platform';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsEmail, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
+import { IsEmail, IsInt, IsNotEmpty, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import { MoneyDto } from './lead.dto';
 import { IsAttributes, IsInternationalPhone, Optional } from './validators';
 
@@ -21,6 +21,8 @@ class AccountFields {
 
   @ApiPropertyOptional({ type: MoneyDto })
   @Optional()
+  // ValidateNested alone lets an array through (each element validated: none for [], and [] drops the field).
+  @IsObject({ message: 'annualRevenue must be an object {amount, currency}' })
   @ValidateNested()
   @Type(() => MoneyDto)
   annualRevenue?: MoneyDto;

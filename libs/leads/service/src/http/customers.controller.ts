@@ -79,25 +79,26 @@ export class AccountsController {
   @ApiOperation({ summary: 'List accounts: filter by text (name, domain), owner, industry, region; cursor-paginated by name' })
   async list(@Query() query: ListAccountsQuery, @CurrentActor() actor: RequestActor) {
     await awaitPosition(this.customers.viewSubscription, query.minPosition);
-    const page = await this.customers.listAccounts(actor.tenantId, { ...query, cursor: decodeCursor(query.cursor) });
+    const page = await this.customers.listAccounts(actor.tenantId, { ...query, cursor: decodeCursor(query.cursor), scope: await this.customers.scopeOf(actor) });
     return { items: page.items.map((item) => accountView(item.state, item.revision)), nextCursor: page.next ? encodeCursor(page.next) : null };
   }
 
   @Get(':id')
   async get(@Param('id', accountUuid) id: string, @CurrentActor() actor: RequestActor, @Res({ passthrough: true }) reply: FastifyReply) {
-    const { state, revision } = await this.customers.getAccount(id.toLowerCase(), actor.tenantId);
+    const { state, revision } = await this.customers.getAccountFor(id.toLowerCase(), actor);
     reply.header('etag', etag(revision));
     return accountView(state, revision);
   }
 
   @Get(':id/history')
   async history(@Param('id', accountUuid) id: string, @CurrentActor() actor: RequestActor) {
-    const { events } = await this.customers.getAccount(id.toLowerCase(), actor.tenantId);
+    const { events } = await this.customers.getAccountFor(id.toLowerCase(), actor);
     return { accountId: id, events: events.map(historyEntry) };
   }
 
   @Patch(':id')
   async update(@Param('id', accountUuid) id: string, @Body() dto: UpdateAccountDto, @Headers('if-match') ifMatch: string | undefined, @CurrentActor() actor: RequestActor, @Res({ passthrough: true }) reply: FastifyReply) {
+    await this.customers.getAccountFor(id.toLowerCase(), actor);
     return respondAccount(reply, await this.customers.updateAccount(id.toLowerCase(), dto, commandContext(actor, ifMatch)));
   }
 
@@ -105,6 +106,8 @@ export class AccountsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Merge a duplicate account into this one; its contacts move here and it points at the survivor' })
   async merge(@Param('id', accountUuid) id: string, @Body() dto: MergeAccountDto, @Headers('if-match') ifMatch: string | undefined, @CurrentActor() actor: RequestActor, @Res({ passthrough: true }) reply: FastifyReply) {
+    await this.customers.getAccountFor(id.toLowerCase(), actor);
+    await this.customers.getAccountFor(dto.duplicateId.toLowerCase(), actor);
     return respondAccount(reply, await this.customers.mergeAccount(id.toLowerCase(), dto.duplicateId.toLowerCase(), commandContext(actor, ifMatch)));
   }
 }
@@ -128,25 +131,28 @@ export class ContactsController {
   @ApiOperation({ summary: 'List contacts: filter by account and text; cursor-paginated' })
   async list(@Query() query: ListContactsQuery, @CurrentActor() actor: RequestActor) {
     await awaitPosition(this.customers.viewSubscription, query.minPosition);
-    const page = await this.customers.listContacts(actor.tenantId, { ...query, cursor: decodeCursor(query.cursor) });
+    const page = await this.customers.listContacts(actor.tenantId, { ...query, cursor: decodeCursor(query.cursor), scope: await this.customers.scopeOf(actor) });
     return { items: page.items.map((item) => contactView(item.state, item.revision)), nextCursor: page.next ? encodeCursor(page.next) : null };
   }
 
   @Get(':id')
   async get(@Param('id', contactUuid) id: string, @CurrentActor() actor: RequestActor, @Res({ passthrough: true }) reply: FastifyReply) {
-    const { state, revision } = await this.customers.getContact(id.toLowerCase(), actor.tenantId);
+    const { state, revision } = await this.customers.getContactFor(id.toLowerCase(), actor);
     reply.header('etag', etag(revision));
     return contactView(state, revision);
   }
 
   @Patch(':id')
   async update(@Param('id', contactUuid) id: string, @Body() dto: UpdateContactDto, @Headers('if-match') ifMatch: string | undefined, @CurrentActor() actor: RequestActor, @Res({ passthrough: true }) reply: FastifyReply) {
+    await this.customers.getContactFor(id.toLowerCase(), actor);
     return respondContact(reply, await this.customers.updateContact(id.toLowerCase(), dto, commandContext(actor, ifMatch)));
   }
 
   @Post(':id/merge')
   @HttpCode(200)
   async merge(@Param('id', contactUuid) id: string, @Body() dto: MergeContactDto, @Headers('if-match') ifMatch: string | undefined, @CurrentActor() actor: RequestActor, @Res({ passthrough: true }) reply: FastifyReply) {
+    await this.customers.getContactFor(id.toLowerCase(), actor);
+    await this.customers.getContactFor(dto.duplicateId.toLowerCase(), actor);
     return respondContact(reply, await this.customers.mergeContact(id.toLowerCase(), dto.duplicateId.toLowerCase(), commandContext(actor, ifMatch)));
   }
 
@@ -154,6 +160,7 @@ export class ContactsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'GDPR erasure (admin only): shreds the key of the contact’s name, e-mail and phone in every copy of the events' })
   async erase(@Param('id', contactUuid) id: string, @Headers('if-match') ifMatch: string | undefined, @CurrentActor() actor: RequestActor, @Res({ passthrough: true }) reply: FastifyReply) {
+    await this.customers.getContactFor(id.toLowerCase(), actor);
     requireRole(actor, ['admin'], 'erase personal data');
     return respondContact(reply, await this.customers.eraseContact(id.toLowerCase(), commandContext(actor, ifMatch)));
   }

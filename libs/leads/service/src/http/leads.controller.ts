@@ -33,13 +33,13 @@ export class LeadsController {
   @ApiOperation({ summary: 'List leads: filter by status, owner, source, minimum score, text; cursor-paginated' })
   async list(@Query() query: ListLeadsQuery, @CurrentActor() actor: RequestActor) {
     await awaitPosition(this.leads.viewSubscription, query.minPosition);
-    const page = await this.queries.list(actor.tenantId, { ...query, cursor: decodeCursor(query.cursor) });
+    const page = await this.queries.list(actor.tenantId, { ...query, cursor: decodeCursor(query.cursor), scope: await this.leads.scopeOf(actor) });
     return { items: page.items, nextCursor: page.next ? encodeCursor(page.next) : null };
   }
 
   @Get(':id')
   async get(@Param('id', uuid) id: string, @CurrentActor() actor: RequestActor, @Res({ passthrough: true }) reply: FastifyReply) {
-    const { state, revision } = await this.leads.get(id, actor.tenantId);
+    const { state, revision } = await this.leads.getFor(id, actor);
     reply.header('etag', etag(revision));
     return leadView(state, revision);
   }
@@ -47,7 +47,7 @@ export class LeadsController {
   @Get(':id/history')
   @ApiOperation({ summary: 'The lead’s events in order, with who did what and when' })
   async history(@Param('id', uuid) id: string, @CurrentActor() actor: RequestActor) {
-    const { events } = await this.leads.get(id, actor.tenantId);
+    const { events } = await this.leads.getFor(id, actor);
     return { leadId: id, events: events.map(historyEntry) };
   }
 
@@ -59,6 +59,7 @@ export class LeadsController {
     @CurrentActor() actor: RequestActor,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
+    await this.leads.getFor(id, actor);
     return respond(reply, await this.leads.update(id, dto, commandContext(actor, ifMatch)));
   }
 
@@ -66,30 +67,35 @@ export class LeadsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Record an engagement; the lead is rescored' })
   async engagement(@Param('id', uuid) id: string, @Body() dto: RecordEngagementDto, @Headers('if-match') ifMatch: string | undefined, @CurrentActor() actor: RequestActor, @Res({ passthrough: true }) reply: FastifyReply) {
+    await this.leads.getFor(id, actor);
     return respond(reply, await this.leads.recordEngagement(id, dto, commandContext(actor, ifMatch)));
   }
 
   @Post(':id/assign')
   @HttpCode(200)
   async assign(@Param('id', uuid) id: string, @Body() dto: AssignLeadDto, @Headers('if-match') ifMatch: string | undefined, @CurrentActor() actor: RequestActor, @Res({ passthrough: true }) reply: FastifyReply) {
+    await this.leads.getFor(id, actor);
     return respond(reply, await this.leads.assign(id, dto.ownerId, commandContext(actor, ifMatch)));
   }
 
   @Post(':id/qualify')
   @HttpCode(200)
   async qualify(@Param('id', uuid) id: string, @Headers('if-match') ifMatch: string | undefined, @CurrentActor() actor: RequestActor, @Res({ passthrough: true }) reply: FastifyReply) {
+    await this.leads.getFor(id, actor);
     return respond(reply, await this.leads.transition(id, commandContext(actor, ifMatch), { type: 'QualifyLead' }));
   }
 
   @Post(':id/disqualify')
   @HttpCode(200)
   async disqualify(@Param('id', uuid) id: string, @Body() dto: DisqualifyLeadDto, @Headers('if-match') ifMatch: string | undefined, @CurrentActor() actor: RequestActor, @Res({ passthrough: true }) reply: FastifyReply) {
+    await this.leads.getFor(id, actor);
     return respond(reply, await this.leads.transition(id, commandContext(actor, ifMatch), { type: 'DisqualifyLead', reason: dto.reason.trim() }));
   }
 
   @Post(':id/reopen')
   @HttpCode(200)
   async reopen(@Param('id', uuid) id: string, @Headers('if-match') ifMatch: string | undefined, @CurrentActor() actor: RequestActor, @Res({ passthrough: true }) reply: FastifyReply) {
+    await this.leads.getFor(id, actor);
     return respond(reply, await this.leads.transition(id, commandContext(actor, ifMatch), { type: 'ReopenLead' }));
   }
 
@@ -97,6 +103,7 @@ export class LeadsController {
   @HttpCode(201)
   @ApiOperation({ summary: 'Convert a qualified lead; creates or links the account (by accountId or company name) and the contact; their ids and the opportunity id are carried by LeadConverted' })
   async convert(@Param('id', uuid) id: string, @Body() dto: ConvertLeadDto, @Headers('if-match') ifMatch: string | undefined, @CurrentActor() actor: RequestActor, @Res({ passthrough: true }) reply: FastifyReply) {
+    await this.leads.getFor(id, actor);
     const result = await this.leads.convert(id, dto, commandContext(actor, ifMatch));
     setCommandHeaders(reply, result);
     return { leadId: id, opportunityId: result.opportunityId, accountId: result.accountId ?? null, contactId: result.contactId ?? null, position: result.position };
@@ -106,6 +113,8 @@ export class LeadsController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Merge a duplicate into this lead; both histories stay reachable' })
   async merge(@Param('id', uuid) id: string, @Body() dto: MergeLeadDto, @Headers('if-match') ifMatch: string | undefined, @CurrentActor() actor: RequestActor, @Res({ passthrough: true }) reply: FastifyReply) {
+    await this.leads.getFor(id, actor);
+    await this.leads.getFor(dto.duplicateId.toLowerCase(), actor);
     return respond(reply, await this.leads.merge(id, dto.duplicateId.toLowerCase(), commandContext(actor, ifMatch)));
   }
 
@@ -118,6 +127,7 @@ export class LeadsController {
       'status, score, owner, source, amounts and reports stay as they were. A repeat appends nothing.',
   })
   async erase(@Param('id', uuid) id: string, @Headers('if-match') ifMatch: string | undefined, @CurrentActor() actor: RequestActor, @Res({ passthrough: true }) reply: FastifyReply) {
+    await this.leads.getFor(id, actor);
     requireRole(actor, ['admin'], 'erase personal data');
     const result = await this.leads.erase(id, commandContext(actor, ifMatch));
     return { ...respond(reply, result), erasedLeadIds: result.erasedLeadIds };

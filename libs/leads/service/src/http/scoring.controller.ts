@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Headers, HttpCode, Post, Put, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { commandContext, CurrentActor, etag, RequestActor, RequestValidationFailed } from '@crm/platform';
+import { commandContext, CurrentActor, etag, RequestActor, RequestValidationFailed, requireRole } from '@crm/platform';
 import type { FastifyReply } from 'fastify';
 import { LeadsService } from '../leads.service';
 import { ScoringConfiguration } from '../scoring.service';
@@ -25,6 +25,7 @@ export class ScoringController {
   @Put('rules')
   @ApiOperation({ summary: 'Replace the scoring rules; new scores use them (If-Match honoured)' })
   async defineRules(@Body() body: unknown, @Headers('if-match') ifMatch: string | undefined, @CurrentActor() actor: RequestActor, @Res({ passthrough: true }) reply: FastifyReply) {
+    requireRole(actor, ['admin', 'manager'], 'change the scoring rules');
     const { rules, errors } = validateScoringRules(body);
     if (!rules) throw new RequestValidationFailed(errors);
     const context = commandContext(actor, ifMatch);
@@ -44,6 +45,7 @@ export class ScoringModelController {
   @HttpCode(201)
   @ApiOperation({ summary: 'Fit logistic regression on converted (1) and disqualified (0) leads; report hold-out metrics and weights' })
   async train(@Body() dto: TrainModelDto, @CurrentActor() actor: RequestActor) {
+    requireRole(actor, ['admin', 'manager'], 'train and activate a scoring model');
     const context = commandContext(actor);
     const { encoder: _encoder, ...report } = await this.leads.models.train(actor.tenantId, dto.holdoutFraction ?? 0.25, context.metadata, context.now);
     return report;

@@ -17,8 +17,9 @@ export class ActivitiesController {
 
   @Post()
   @HttpCode(201)
-  @ApiOperation({ summary: 'Log a call, e-mail, meeting or note against a lead or opportunity (ActivityLogged)' })
+  @ApiOperation({ summary: 'Log a call, e-mail, meeting or note against a lead, opportunity, account or contact (ActivityLogged)' })
   async log(@Body() dto: LogActivityDto, @CurrentActor() actor: RequestActor, @Res({ passthrough: true }) reply: FastifyReply) {
+    await this.tasks.requireRelatedAccess(actor, { type: dto.related.type, id: dto.related.id.toLowerCase() });
     const result = await this.tasks.logActivity(
       {
         activityType: dto.type,
@@ -40,13 +41,13 @@ export class ActivitiesController {
   @ApiOperation({ summary: 'The communication history, newest first: filter by related record and type; cursor-paginated' })
   async list(@Query() query: ListActivitiesQuery, @CurrentActor() actor: RequestActor) {
     if (query.minPosition) await this.tasks.caughtUp(Number(query.minPosition), ['activities']);
-    const page = await this.tasks.queries.activities(actor.tenantId, { related: parseRelated(query.related), type: query.type, limit: query.limit, cursor: decodeCursor(query.cursor) });
+    const page = await this.tasks.queries.activities(actor.tenantId, { related: parseRelated(query.related), type: query.type, limit: query.limit, cursor: decodeCursor(query.cursor), scope: await this.tasks.scopeOf(actor) });
     return { items: page.items.map((item) => activityView(item.state)), nextCursor: page.next ? encodeCursor(page.next) : null };
   }
 
   @Get(':id')
   async get(@Param('id', activityIdParam) id: string, @CurrentActor() actor: RequestActor) {
-    return activityView((await this.tasks.getActivity(id.toLowerCase(), actor.tenantId)).state);
+    return activityView((await this.tasks.getActivityFor(id.toLowerCase(), actor)).state);
   }
 }
 
@@ -60,7 +61,8 @@ export class TimelineController {
   @ApiOperation({ summary: 'A lead’s or opportunity’s own events, activities and task milestones merged, newest first; cursor-paginated' })
   async timeline(@Query() query: TimelineQuery, @CurrentActor() actor: RequestActor) {
     const related = parseRelated(query.related);
-    if (!related) throw new BadRequestException('related must be lead:{id} or opportunity:{id}');
+    if (!related) throw new BadRequestException('related must be lead:{id}, opportunity:{id}, account:{id} or contact:{id}');
+    await this.tasks.requireRelatedAccess(actor, related, 'not_found');
     if (query.minPosition) await this.tasks.caughtUp(Number(query.minPosition), ['tasks', 'activities', 'related-records']);
     const limit = query.limit ?? 100;
     const entries = timelineAfter(await this.tasks.timeline(actor.tenantId, related), decodeCursor(query.cursor));

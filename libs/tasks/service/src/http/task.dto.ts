@@ -76,7 +76,7 @@ export class ListTasksQuery extends PageQuery {
   @IsOptional() @memberId('assigneeId') assigneeId?: string;
   @IsOptional() @IsIn(taskStatuses) status?: (typeof taskStatuses)[number];
   @IsOptional() @IsIn(['true', 'false']) overdue?: string;
-  @IsOptional() @Matches(relatedPattern, { message: 'related must be lead:{id} or opportunity:{id}' }) related?: string;
+  @IsOptional() @Matches(relatedPattern, { message: 'related must be lead:{id}, opportunity:{id}, account:{id} or contact:{id}' }) related?: string;
   @IsOptional() @IsInstant() dueBefore?: string;
 }
 
@@ -124,12 +124,22 @@ export class LogActivityDto {
 }
 
 export class ListActivitiesQuery extends PageQuery {
-  @IsOptional() @Matches(relatedPattern, { message: 'related must be lead:{id} or opportunity:{id}' }) related?: string;
+  @IsOptional() @Matches(relatedPattern, { message: 'related must be lead:{id}, opportunity:{id}, account:{id} or contact:{id}' }) related?: string;
   @IsOptional() @IsIn(activityTypes) type?: (typeof activityTypes)[number];
 }
 
+export class AccountTimelineQuery {
+  @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500) limit?: number;
+  @IsOptional() @IsString() @MaxLength(500) cursor?: string;
+  @IsOptional() @Matches(/^\d{1,15}$/, { message: 'minPosition must be a position a command returned' }) minPosition?: string;
+}
+
+export class AccountSummaryQuery {
+  @IsOptional() @Matches(/^\d{1,15}$/, { message: 'minPosition must be a position a command returned' }) minPosition?: string;
+}
+
 export class TimelineQuery {
-  @Matches(relatedPattern, { message: 'related must be lead:{id} or opportunity:{id}' }) related!: string;
+  @Matches(relatedPattern, { message: 'related must be lead:{id}, opportunity:{id}, account:{id} or contact:{id}' }) related!: string;
   @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500) limit?: number;
   @IsOptional() @IsString() @MaxLength(500) cursor?: string;
   @IsOptional() @Matches(/^\d{1,15}$/, { message: 'minPosition must be a position a command returned' }) minPosition?: string;

@@ -18,6 +18,7 @@ export class TasksController {
   @HttpCode(201)
   @ApiOperation({ summary: 'Create a task; without an assignee the related record’s owner gets it, else the assignment rules choose' })
   async create(@Body() dto: CreateTaskDto, @CurrentActor() actor: RequestActor, @Res({ passthrough: true }) reply: FastifyReply) {
+    await this.tasks.requireRelatedAccess(actor, { type: dto.related.type, id: dto.related.id.toLowerCase() });
     const context = commandContext(actor, undefined, this.tasks.now());
     const result = await this.tasks.createTask(
       {
@@ -50,6 +51,7 @@ export class TasksController {
         dueBefore: query.dueBefore,
         limit: query.limit,
         cursor: decodeCursor(query.cursor),
+        scope: await this.tasks.scopeOf(actor),
       },
       now,
     );
@@ -58,7 +60,7 @@ export class TasksController {
 
   @Get(':id')
   async get(@Param('id', taskIdParam) id: string, @CurrentActor() actor: RequestActor, @Res({ passthrough: true }) reply: FastifyReply) {
-    const { state, revision } = await this.tasks.getTask(id.toLowerCase(), actor.tenantId);
+    const { state, revision } = await this.tasks.getTaskFor(id.toLowerCase(), actor);
     reply.header('etag', etag(revision));
     return taskView(state, revision, this.tasks.now().toISOString());
   }
@@ -66,7 +68,7 @@ export class TasksController {
   @Get(':id/history')
   @ApiOperation({ summary: 'The task’s events in order, with who did what and when' })
   async history(@Param('id', taskIdParam) id: string, @CurrentActor() actor: RequestActor) {
-    const { events } = await this.tasks.getTask(id.toLowerCase(), actor.tenantId);
+    const { events } = await this.tasks.getTaskFor(id.toLowerCase(), actor);
     return { taskId: id.toLowerCase(), events: events.map(historyEntry) };
   }
 
@@ -74,24 +76,28 @@ export class TasksController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Complete an open task; TaskCompleted says whether on time' })
   async complete(@Param('id', taskIdParam) id: string, @Body() dto: CompleteTaskDto, @Headers('if-match') ifMatch: string | undefined, @CurrentActor() actor: RequestActor, @Res({ passthrough: true }) reply: FastifyReply) {
+    await this.tasks.getTaskFor(id.toLowerCase(), actor);
     return this.respond(reply, await this.tasks.completeTask(id.toLowerCase(), dto.outcome?.trim(), commandContext(actor, ifMatch, this.tasks.now())));
   }
 
   @Post(':id/reassign')
   @HttpCode(200)
   async reassign(@Param('id', taskIdParam) id: string, @Body() dto: ReassignTaskDto, @Headers('if-match') ifMatch: string | undefined, @CurrentActor() actor: RequestActor, @Res({ passthrough: true }) reply: FastifyReply) {
+    await this.tasks.getTaskFor(id.toLowerCase(), actor);
     return this.respond(reply, await this.tasks.reassignTask(id.toLowerCase(), dto.assigneeId, commandContext(actor, ifMatch, this.tasks.now())));
   }
 
   @Post(':id/cancel')
   @HttpCode(200)
   async cancel(@Param('id', taskIdParam) id: string, @Body() dto: CancelTaskDto, @Headers('if-match') ifMatch: string | undefined, @CurrentActor() actor: RequestActor, @Res({ passthrough: true }) reply: FastifyReply) {
+    await this.tasks.getTaskFor(id.toLowerCase(), actor);
     return this.respond(reply, await this.tasks.cancelTask(id.toLowerCase(), dto.reason.trim(), commandContext(actor, ifMatch, this.tasks.now())));
   }
 
   @Patch(':id')
   @ApiOperation({ summary: 'Change the due date, priority or title of an open task' })
   async update(@Param('id', taskIdParam) id: string, @Body() dto: UpdateTaskDto, @Headers('if-match') ifMatch: string | undefined, @CurrentActor() actor: RequestActor, @Res({ passthrough: true }) reply: FastifyReply) {
+    await this.tasks.getTaskFor(id.toLowerCase(), actor);
     const changes = {
       ...(dto.dueAt !== undefined ? { dueAt: new Date(dto.dueAt).toISOString() } : {}),
       ...(dto.priority !== undefined ? { priority: dto.priority } : {}),

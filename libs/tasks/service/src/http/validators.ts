@@ -6,8 +6,8 @@ export { IsPastInstant, Optional } from '@crm/platform';
 
 export { memberIdPattern, uuidPattern } from '@crm/contracts';
 
-/** `lead:{uuid}` or `opportunity:{uuid}`, as list filters name a related record. */
-export const relatedPattern = /^(lead|opportunity):([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
+/** `lead:{uuid}`, `opportunity:{uuid}`, `account:{uuid}` or `contact:{uuid}`, as list filters name a related record. */
+export const relatedPattern = /^(lead|opportunity|account|contact):([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
 
 export const parseRelated = (value: string | undefined): RelatedRecord | undefined => {
   const match = value === undefined ? null : relatedPattern.exec(value);
