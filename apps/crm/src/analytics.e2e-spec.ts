@@ -106,6 +106,8 @@ describe('analytics over HTTP (embedded app)', () => {
     expect(forecast.body).toMatchObject({ currency: 'EUR', expected: '0.00', monteCarlo: { draws: 1000, seed: 1 } });
     // Won today: no complete month of revenue yet to model.
     expect((await admin('GET', '/analytics/forecast/revenue?currency=EUR')).status).toBe(422);
+    const drivers = await admin('GET', '/analytics/forecast/revenue?currency=EUR&model=drivers');
+    expect([drivers.status, (drivers.body as Problem).title]).toEqual([422, expect.stringMatching(/won before the current month/)]);
   });
 
   it('rejects bad queries and commands with 4xx and records nothing', async () => {
@@ -131,7 +133,9 @@ describe('analytics over HTTP (embedded app)', () => {
       [rep, 'GET', '/audit', undefined, 403],
       [admin, 'GET', '/analytics/forecast/pipeline?period=2020-01', undefined, 422],
       [admin, 'GET', '/analytics/forecast/pipeline', undefined, 400, 'period'],
-      [admin, 'GET', '/analytics/forecast/revenue?model=arima', undefined, 400, 'model'],
+      [admin, 'GET', '/analytics/forecast/revenue?model=sarimax', undefined, 400, 'model'],
+      [admin, 'GET', '/analytics/forecast/revenue?model=drivers&granularity=week', undefined, 400, 'granularity'],
+      [admin, 'GET', '/analytics/forecast/revenue?model=drivers&groupBy=owner', undefined, 400, 'groupBy'],
       [admin, 'GET', '/analytics/forecast/revenue?horizon=0', undefined, 400, 'horizon'],
       [admin, 'GET', '/analytics/stage-probabilities?minSamples=0', undefined, 400, 'minSamples'],
       [rep, 'POST', '/analytics/forecast/snapshots', { period: '2030-Q1' }, 403],

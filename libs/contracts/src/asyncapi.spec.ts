@@ -165,6 +165,7 @@ const samples: { [T in CrmEventType]: DataOf<T> } = {
   },
   MarketingCostRecorded: { source: 'advertising', period: '2026-03', amount: eur(1_200_000) },
   TargetSet: { scope: 'team', scopeId: 'team.emea', period: '2026-Q2', amount: eur(50_000_000) },
+  ActivityRatiosSet: { per: eur(100_000), ratios: { calls: 4, meetings: 1.5 } },
   ForecastRecorded: { period: '2026-Q2', method: 'revenue:holt', expected: eur(40_000_000), p10: eur(30_000_000), p90: eur(52_000_000), asOf: '2026-04-01T00:00:00.000Z' },
 };
 
@@ -344,6 +345,10 @@ describe('AsyncAPI document', () => {
     expect(check(eventDataSchemas.LeadConverted.data, { ...samples.LeadConverted, expectedCloseDate: '31/12/2026' })).not.toEqual([]);
     expect(check(eventDataSchemas.TaskCreated.data, { ...samples.TaskCreated, dueAt: 'tomorrow' })).not.toEqual([]);
     expect(check(eventDataSchemas.TargetSet.data, { ...samples.TargetSet, period: '2026-13' })).not.toEqual([]);
+    // An activity target carries a count instead of an amount; a TargetSet without metric (as every one before) stays valid.
+    expect(check(eventDataSchemas.TargetSet.data, { scope: 'owner', scopeId: 'rep-1', period: '2026-03', metric: 'calls', count: 40 })).toEqual([]);
+    expect(check(eventDataSchemas.TargetSet.data, { ...samples.TargetSet, metric: 'lunches' })).not.toEqual([]);
+    expect(check(eventDataSchemas.ActivityRatiosSet.data, { ...samples.ActivityRatiosSet, ratios: { calls: -1 } })).not.toEqual([]);
   });
 
   it('documents the dead-letter headers on the dead-letter messages', () => {

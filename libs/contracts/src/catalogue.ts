@@ -58,6 +58,7 @@ export const eventCatalogue: Catalogue = {
   AutomationRulesDefined: { topic: topics.tasks, version: 1 },
   MarketingCostRecorded: { topic: topics.analytics, version: 1 },
   TargetSet: { topic: topics.analytics, version: 1 },
+  ActivityRatiosSet: { topic: topics.analytics, version: 1 },
   ForecastRecorded: { topic: topics.analytics, version: 1 },
 };
 

@@ -1,4 +1,4 @@
-import { periodPattern, targetScopes } from './analytics/analytics-events';
+import { ActivityMetric, activityMetrics, periodPattern, targetMetrics, targetScopes } from './analytics/analytics-events';
 import type { CrmEvent, CrmEventType } from './catalogue';
 import { ActorRole, EventEnvelope, EventMetadata } from './envelope';
 import { AccountProfile, ContactProfile } from './leads/customer-events';
@@ -176,7 +176,7 @@ const pipelineStage = object<PipelineStage>({
 const stageProbability: JsonSchema = { type: 'number', minimum: 0, maximum: 100, description: "The stage's default win probability (percent) when the event happened" };
 const stageForecastCategory = oneOf(forecastCategories, "The stage's forecast category when the event happened");
 
-const relatedRecord = object<RelatedRecord>({ type: oneOf(relatedRecordTypes), id: { type: 'string', format: 'uuid' } }, 'The lead or opportunity the task or activity is about');
+const relatedRecord = object<RelatedRecord>({ type: oneOf(relatedRecordTypes), id: { type: 'string', format: 'uuid' } }, 'The lead, opportunity, account or contact the task or activity is about');
 
 const taskType = oneOf(taskTypes);
 const taskPriority = oneOf(taskPriorities);
@@ -467,8 +467,24 @@ const eventDescriptions: { [T in CrmEventType]: { summary: string; data: Fields<
     data: { source: string('Lead source'), period: period('Period'), amount: moneySchema },
   },
   TargetSet: {
-    summary: 'A won-revenue target for an owner, a team or a manager\'s reports in a period, replacing the earlier one.',
-    data: { scope: oneOf(targetScopes), scopeId: memberId('Owner, team or manager'), period: period('Period'), amount: moneySchema },
+    summary: "A won-revenue or activity-count target for an owner, a team or a manager's reports in a period, replacing the earlier one of the same metric.",
+    data: {
+      scope: oneOf(targetScopes),
+      scopeId: memberId('Owner, team or manager'),
+      period: period('Period'),
+      amount: optional({ ...moneySchema, description: 'Won revenue to reach: present exactly when the metric is revenue' }),
+      metric: optional(oneOf(targetMetrics, 'What the target counts; absent (every target recorded before activity targets): revenue')),
+      count: optional(integer(0, undefined, 'Activities of the metric to log in the period: present exactly when the metric is not revenue')),
+    },
+  },
+  ActivityRatiosSet: {
+    summary: "The activity plan's ratios in one currency (activities planned per amount of revenue target), replacing the earlier ones.",
+    data: {
+      per: moneySchema,
+      ratios: object<Partial<Record<ActivityMetric, number>>>(
+        Object.fromEntries(activityMetrics.map((metric) => [metric, optional({ type: 'number', minimum: 0, description: `${metric} planned per \`per\` of revenue target` })])) as Fields<Partial<Record<ActivityMetric, number>>>,
+      ),
+    },
   },
   ForecastRecorded: {
     summary: "A forecast of a period's won revenue as it stood, kept to measure its accuracy later.",

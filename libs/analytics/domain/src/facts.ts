@@ -1,9 +1,13 @@
 import {
   ActivityLogged,
+  ActivityMetric,
+  activityMetrics,
+  ActivityRatiosSet,
   EventEnvelope,
   ForecastRecorded,
   LeadCaptured,
   LeadConverted,
+  LeadScored,
   LeadStatus,
   LeadUpdated,
   MarketingCostRecorded,
@@ -43,7 +47,13 @@ export type LeadFact = {
   mergedInto: string | null;
   opportunityId: string | null;
   revision: number;
+  /** The estimated value named at capture or since, for the focus list. */
+  estimatedValueMinor: number | null;
+  estimatedCurrency: string | null;
 };
+
+/** One score a lead was given (LeadScored), kept as history for the score trend. */
+export type LeadScoreFact = { tenantId: string; leadId: string; revision: number; occurredAt: string; score: number; probability: number | null };
 
 /** A deal's current state, for KPIs and reports. */
 export type DealFact = {
@@ -125,6 +135,12 @@ export type CostFact = { tenantId: string; source: string; period: string; perio
 
 export type TargetFact = { tenantId: string; scope: TargetScope; scopeId: string; period: string; periodStart: string; periodEnd: string; currency: string; amountMinor: number };
 
+/** An activity-count target (TargetSet with an activity metric). */
+export type ActivityTargetFact = { tenantId: string; scope: TargetScope; scopeId: string; period: string; metric: ActivityMetric; periodStart: string; periodEnd: string; count: number };
+
+/** The activity plan's ratios of one currency: activities per `perMinor` of revenue target. */
+export type ActivityRatiosFact = { tenantId: string; currency: string; perMinor: number; ratios: Partial<Record<ActivityMetric, number>> };
+
 export type PipelineFact = { tenantId: string; stages: PipelineStage[] };
 
 export type ForecastSnapshotFact = {
@@ -164,6 +180,8 @@ export const evolveLeadFact = (fact: LeadFact | undefined, event: EventEnvelope)
       mergedInto: null,
       opportunityId: null,
       revision: event.revision,
+      estimatedValueMinor: data.estimatedValue?.amountMinor ?? null,
+      estimatedCurrency: data.estimatedValue?.currency ?? null,
     };
   }
   if (!fact) return undefined;
@@ -178,6 +196,10 @@ export const evolveLeadFact = (fact: LeadFact | undefined, event: EventEnvelope)
       const changes = (event.data as LeadUpdated['data']).changes;
       if ('region' in changes) next.region = changes.region ?? null;
       if ('productInterest' in changes) next.productInterest = changes.productInterest ?? null;
+      if ('estimatedValue' in changes) {
+        next.estimatedValueMinor = changes.estimatedValue?.amountMinor ?? null;
+        next.estimatedCurrency = changes.estimatedValue?.currency ?? null;
+      }
       break;
     }
     case 'LeadAssigned':
@@ -394,11 +416,12 @@ export const costFact = (event: EventEnvelope): CostFact | undefined => {
   };
 };
 
+/** A revenue target: a TargetSet without metric (every one before activity targets) or with `revenue`. */
 export const targetFact = (event: EventEnvelope): TargetFact | undefined => {
   if (event.type !== 'TargetSet') return undefined;
   const data = event.data as TargetSet['data'];
   const interval = parsePeriod(data.period);
-  if (!interval) return undefined;
+  if (!interval || (data.metric !== undefined && data.metric !== 'revenue') || !data.amount) return undefined;
   return {
     tenantId: event.metadata.tenantId,
     scope: data.scope,
@@ -409,6 +432,37 @@ export const targetFact = (event: EventEnvelope): TargetFact | undefined => {
     currency: data.amount.currency,
     amountMinor: data.amount.amountMinor,
   };
+};
+
+export const activityTargetFact = (event: EventEnvelope): ActivityTargetFact | undefined => {
+  if (event.type !== 'TargetSet') return undefined;
+  const data = event.data as TargetSet['data'];
+  const interval = parsePeriod(data.period);
+  if (!interval || data.metric === undefined || data.metric === 'revenue' || data.count === undefined) return undefined;
+  return {
+    tenantId: event.metadata.tenantId,
+    scope: data.scope,
+    scopeId: data.scopeId,
+    period: data.period,
+    metric: data.metric,
+    periodStart: interval.start.toISOString(),
+    periodEnd: interval.end.toISOString(),
+    count: data.count,
+  };
+};
+
+export const activityRatiosFact = (event: EventEnvelope): ActivityRatiosFact | undefined => {
+  if (event.type !== 'ActivityRatiosSet') return undefined;
+  const data = event.data as ActivityRatiosSet['data'];
+  // Only the metrics the contract names, in its order, so that a replay writes the same jsonb.
+  const ratios = Object.fromEntries(activityMetrics.filter((metric) => typeof data.ratios[metric] === 'number').map((metric) => [metric, data.ratios[metric]]));
+  return { tenantId: event.metadata.tenantId, currency: data.per.currency, perMinor: data.per.amountMinor, ratios };
+};
+
+export const leadScoreFact = (event: EventEnvelope): LeadScoreFact | undefined => {
+  if (event.type !== 'LeadScored') return undefined;
+  const data = event.data as LeadScored['data'];
+  return { tenantId: event.metadata.tenantId, leadId: data.leadId, revision: event.revision, occurredAt: event.occurredAt, score: data.score, probability: data.probability ?? null };
 };
 
 export const forecastSnapshotFact = (event: EventEnvelope): ForecastSnapshotFact | undefined => {

@@ -2,10 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { categoryOf, formatMoney, OpportunityOpened, OpportunityReopened, OpportunityStageChanged, OpportunityUpdated, OpportunityWon } from '@crm/contracts';
 import { storeEventBus } from '@crm/event-sourcing';
 import { createPostgresEventStore, PostgresEventStore } from '@crm/postgres-event-store';
+import { RunningConsumers, startEventConsumers } from '@crm/platform';
 import { createTestSchema, describeWithInfra, GeneratedEvent, generateCrmHistoryArray } from '@crm/testing';
 import { Pool } from 'pg';
 import { groupings, Range } from './analytics.queries';
 import { projectedTables } from './analytics.schema';
+import { AnalyticsConsumers } from './analytics.consumers';
 import { AnalyticsService } from './analytics.service';
 
 // 50,000 generated events (deals moving forward and back, reopened, backdated imports, two
@@ -22,6 +24,7 @@ describeWithInfra(['postgres'], 'analytics on a generated history', () => {
   let drop: () => Promise<void>;
   let store: PostgresEventStore;
   let service: AnalyticsService;
+  let consumers: RunningConsumers | undefined;
   const tenantId = `tenant-${randomUUID()}`;
   let history: GeneratedEvent[];
 
@@ -29,8 +32,10 @@ describeWithInfra(['postgres'], 'analytics on a generated history', () => {
     ({ pool, schema, drop } = await createTestSchema('analytics_history'));
     store = createPostgresEventStore({ pool, schema, idlePollMs: 20 });
     await store.migrate();
-    service = new AnalyticsService(store, pool, storeEventBus(store), { schema, clock: () => new Date('2026-09-01T00:00:00.000Z') });
+    const bus = storeEventBus(store);
+    service = new AnalyticsService(store, pool, bus, { schema, clock: () => new Date('2026-09-01T00:00:00.000Z') });
     await service.onModuleInit();
+    consumers = await startEventConsumers(bus, [AnalyticsConsumers], [{ provide: AnalyticsService, useValue: service }]);
     history = generateCrmHistoryArray({ seed: 2026, tenantId, events: eventCount, currencies: ['EUR', 'USD'] });
 
     // Each writer owns a share of the streams and appends its events in generated order, a run of
@@ -55,6 +60,7 @@ describeWithInfra(['postgres'], 'analytics on a generated history', () => {
     await service.waitFor(position, 120_000);
   }, 600_000);
   afterAll(async () => {
+    await consumers?.close();
     await service?.onModuleDestroy();
     await store?.close();
     await drop?.();

@@ -2,10 +2,12 @@ import { randomInt, randomUUID } from 'node:crypto';
 import { categoryOf } from '@crm/contracts';
 import { createKafka, createKafkaEventBus, KafkaEventBus, Relay, startRelay } from '@crm/kafka';
 import { createPostgresEventStore, PostgresEventStore } from '@crm/postgres-event-store';
+import { RunningConsumers, startEventConsumers } from '@crm/platform';
 import { createTestSchema, describeWithInfra, generateCrmHistoryArray, kafkaBrokers, uniqueName } from '@crm/testing';
 import { Kafka } from 'kafkajs';
 import { Pool } from 'pg';
 import { projectedTables } from './analytics.schema';
+import { AnalyticsConsumers } from './analytics.consumers';
 import { AnalyticsService, foreignCategories } from './analytics.service';
 
 // Analytics scaled out: two instances in one consumer group share the partitions of the other
@@ -32,6 +34,7 @@ describeWithInfra(['postgres', 'kafka'], 'two analytics instances in one Kafka c
   let relay: Relay | undefined;
   const buses: KafkaEventBus[] = [];
   const instances: AnalyticsService[] = [];
+  const consumers: RunningConsumers[] = [];
 
   beforeAll(async () => {
     let drop: () => Promise<void>;
@@ -47,6 +50,7 @@ describeWithInfra(['postgres', 'kafka'], 'two analytics instances in one Kafka c
     prefix = `${uniqueName('ag')}.`;
   });
   afterAll(async () => {
+    for (const running of consumers) await running.close().catch(() => undefined);
     for (const instance of instances) await instance.onModuleDestroy().catch(() => undefined);
     for (const bus of buses) await bus.close().catch(() => undefined);
     await relay?.stop();
@@ -69,6 +73,7 @@ describeWithInfra(['postgres', 'kafka'], 'two analytics instances in one Kafka c
       buses.push(bus);
       const instance = new AnalyticsService(ownStore, pool, bus, { schema, clock: () => new Date() });
       await instance.onModuleInit();
+      consumers.push(await startEventConsumers(bus, [AnalyticsConsumers], [{ provide: AnalyticsService, useValue: instance }]));
       instances.push(instance);
     }
 
@@ -77,6 +82,7 @@ describeWithInfra(['postgres', 'kafka'], 'two analytics instances in one Kafka c
     // Both members got partitions and applied events before one of them leaves.
     await eventually(async () => buses.every((bus) => bus.counters.applied > 50), 'both instances to apply events', 120_000);
     const beforeStop = buses.map((bus) => bus.counters.applied);
+    await consumers[0].close();
     await instances[0].onModuleDestroy();
     await buses[0].close();
     await eventually(async () => (await logged()) === history.length, 'every event in the log', 180_000);

@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { ActorRole, EventMetadata, streamId, StreamCategory } from '@crm/contracts';
 import { storeEventBus } from '@crm/event-sourcing';
 import { createPostgresEventStore, PostgresEventStore } from '@crm/postgres-event-store';
+import { RunningConsumers, startEventConsumers } from '@crm/platform';
 import { createTestSchema, describeWithInfra } from '@crm/testing';
 import { Pool } from 'pg';
+import { AnalyticsConsumers } from './analytics.consumers';
 import { AnalyticsService } from './analytics.service';
 import { projectedTables } from './analytics.schema';
 
@@ -28,6 +30,9 @@ describeWithInfra(['postgres'], 'analytics read models against PostgreSQL', () =
   let drop: () => Promise<void>;
   let store: PostgresEventStore;
   let service: AnalyticsService;
+  let consumers: RunningConsumers | undefined;
+  let bus: ReturnType<typeof storeEventBus>;
+  const startConsumers = async () => (consumers = await startEventConsumers(bus, [AnalyticsConsumers], [{ provide: AnalyticsService, useValue: service }]));
   let now = new Date('2026-06-01T00:00:00.000Z');
   const tenantId = `tenant-${randomUUID()}`;
   let lastPosition = 0;
@@ -130,8 +135,10 @@ describeWithInfra(['postgres'], 'analytics read models against PostgreSQL', () =
     ({ pool, schema, drop } = await createTestSchema('analytics'));
     store = createPostgresEventStore({ pool, schema, idlePollMs: 20 });
     await store.migrate();
-    service = new AnalyticsService(store, pool, storeEventBus(store), { schema, clock: () => now });
+    bus = storeEventBus(store);
+    service = new AnalyticsService(store, pool, bus, { schema, clock: () => now });
     await service.onModuleInit();
+    await startConsumers();
     await seed();
     const context = (actor: string) => ({ metadata: { tenantId, actor: { id: actor, role: 'admin' as const }, correlationId: 'c', causationId: 'c' }, now: day('2026-01-01') });
     await service.recordCost({ source: 'web', period: '2026-Q1', amount: '3000.00', currency: 'EUR' }, context('admin-1'));
@@ -143,6 +150,7 @@ describeWithInfra(['postgres'], 'analytics read models against PostgreSQL', () =
     await service.waitFor(Math.max(lastPosition, last.position ?? 0), 10_000);
   });
   afterAll(async () => {
+    await consumers?.close();
     await service?.onModuleDestroy();
     await store?.close();
     await drop?.();
@@ -357,6 +365,64 @@ describeWithInfra(['postgres'], 'analytics read models against PostgreSQL', () =
     }
   });
 
+  it('measures activity targets and the activity plan against the activities logged, and ranks the focus list without writing', async () => {
+    const context = { metadata: { tenantId, actor: { id: 'admin-1', role: 'admin' as const }, correlationId: 'c', causationId: 'c' }, now: now.toISOString() };
+    await service.setActivityTarget({ scope: 'owner', scopeId: 'rep-a', period: '2026-01', metric: 'calls', count: 2 }, context);
+    await service.setActivityTarget({ scope: 'team', scopeId: 't-1', period: '2026-Q1', metric: 'meetings', count: 5 }, context);
+    const ratios = await service.setActivityRatios({ per: '1000.00', currency: 'EUR', ratios: { calls: 2, meetings: 0.5 } }, context);
+    // L6: rep-a's lead, worth EUR 10,000, scored 20 then 50 (+30 within the 30-day window), called two days before "now".
+    const l6 = randomUUID();
+    await append('lead', l6, 'LeadCaptured', { leadId: l6, source: 'web', name: 'Lead six', ownerId: 'rep-a', estimatedValue: eur(10_000) }, day('2026-04-01'));
+    await append('lead', l6, 'LeadScored', { leadId: l6, score: 20, contributions: { engagement: 20 } }, day('2026-04-01'));
+    await append('lead', l6, 'LeadScored', { leadId: l6, score: 50, contributions: { engagement: 50 } }, day('2026-05-25'));
+    const call = randomUUID();
+    await append('activity', call, 'ActivityLogged', { activityId: call, activityType: 'call', related: { type: 'lead', id: l6 }, summary: 'call' }, day('2026-05-30'));
+    await service.waitFor(Math.max(lastPosition, ratios.position ?? 0), 10_000);
+
+    // January: rep-a logged one call (01-16) → 1 of 2. Q1: no meetings at all in team t-1 → 0 of 5.
+    expect((await service.readModels.targets(tenantId, '2026-01')).targets).toEqual([
+      { scope: 'owner', scopeId: 'rep-a', period: '2026-01', metric: 'calls', target: 2, achieved: 1, attainmentPercent: 50, gap: 1 },
+    ]);
+    expect((await service.readModels.targets(tenantId, '2026-Q1')).targets.map((target) => [target.scopeId, target.metric, target.achieved])).toEqual([
+      ['rep-a', 'revenue', '12000.00'],
+      ['t-1', 'revenue', '21000.00'],
+      ['t-1', 'meetings', 0],
+    ]);
+    // Q1 revenue target EUR 20,000 at 2 calls and 0.5 meetings per EUR 1,000: 40 calls and 10 meetings planned.
+    const plan = await service.readModels.activityPlan(tenantId, 'rep-a', '2026-Q1');
+    expect(plan.plans).toEqual([
+      {
+        currency: 'EUR',
+        revenueTarget: '20000.00',
+        per: '1000.00',
+        activities: [
+          { metric: 'calls', activityType: 'call', ratio: 2, planned: 40, achieved: 1, attainmentPercent: 2.5, remaining: 39 },
+          { metric: 'meetings', activityType: 'meeting', ratio: 0.5, planned: 10, achieved: 0, attainmentPercent: 0, remaining: 10 },
+        ],
+      },
+    ]);
+    expect((await service.readModels.activityPlan(tenantId, 'rep-b', '2026-Q1')).reasons).toEqual({ plans: 'rep-b has no revenue target for 2026-Q1' });
+
+    // Now 2026-06-01, stage defaults (fewer than 20 transitions). D4: USD 8,000 × 0.75, closing in 29 days, untouched
+    // since 03-01 (staleness capped at 3) → 6,000 × 30/59 × 3; D5: EUR 4,000 × 0.25, close date passed, untouched since
+    // 03-15 → 1,000 × 1 × 3; L6: 10,000 × 0.5 × 0.25 (no close date) × (1 + 1.5/30) × 1.3.
+    const head = await store.headPosition();
+    const focus = await service.focus(tenantId, 'rep-a', { minSamples: 20, limit: 10 });
+    expect(focus.items.map((item) => [item.kind, item.id, item.nextAction])).toEqual([
+      ['deal', ids.D4, 're-engage'],
+      ['deal', ids.D5, 're-engage'],
+      ['lead', l6, 'call'],
+    ]);
+    expect(focus.items.map((item) => item.priority)).toEqual([Math.round(((6000 * 30) / 59) * 3 * 100) / 100, 3000, 1706.25]);
+    expect(focus.items[2]).toMatchObject({ value: '10000.00', valueSource: 'estimated', winProbability: 0.5, probabilitySource: 'lead-score', components: { scoreTrend: 30, trend: 1.3, daysSinceTouch: 1.5 } });
+    expect(focus.items[0]).toMatchObject({ currency: 'USD', value: '8000.00', winProbability: 0.75, probabilitySource: 'stage-model', components: { expectedValue: 6000, daysToClose: 29, staleness: 3 } });
+    // Learned probabilities (minSamples 1): Negotiation keeps 0.75, Qualification is learned at 0.4.
+    const learned = await service.focus(tenantId, 'rep-a', { minSamples: 1, limit: 10 });
+    expect(learned.items.find((item) => item.id === ids.D5)?.winProbability).toBeCloseTo(0.4, 4);
+    expect((await service.focus(tenantId, 'rep-a', { minSamples: 20, limit: 1 })).items).toHaveLength(1);
+    expect(await store.headPosition()).toBe(head);
+  });
+
   it('rebuilds every read model, from the store or from its event log, to the same rows', async () => {
     const snapshot = async () => {
       const result: Record<string, unknown[]> = {};
@@ -377,8 +443,10 @@ describeWithInfra(['postgres'], 'analytics read models against PostgreSQL', () =
     expect(await snapshot()).toEqual(before);
     // Redelivering everything after a rebuild changes nothing: the event log is the ledger.
     await pool.query(`UPDATE "${schema}".subscription_checkpoints SET position = 0 WHERE name LIKE 'analytics.%'`);
+    await consumers?.close();
     await service.onModuleDestroy();
     await service.onModuleInit();
+    await startConsumers();
     await service.waitFor(lastPosition, 10_000);
     expect(await snapshot()).toEqual(before);
   });

@@ -1,6 +1,10 @@
-import { defaultPipelineStages, formatMoney } from '@crm/contracts';
+import { ActivityMetric, activityMetrics, activityTypeOfMetric, currencyDigits, defaultPipelineStages, formatMoney } from '@crm/contracts';
 import {
+  activityPlan,
   attainmentPercent,
+  FocusCandidate,
+  parsePeriod,
+  rankFocus,
   customerAcquisitionCost,
   Figure,
   meanOf,
@@ -90,6 +94,9 @@ type GroupAccumulator = {
   openDeals: number;
   currencies: Map<string, CurrencyAccumulator>;
 };
+
+/** A lead's score trend compares its latest score with the one it had this many days ago. */
+export const focusScoreTrendDays = 30;
 
 /** The analytics queries, over the read models in one schema. */
 export class AnalyticsQueries {
@@ -476,6 +483,7 @@ export class AnalyticsQueries {
         scope: target.scope,
         scopeId: target.scope_id,
         period,
+        metric: 'revenue' as const,
         currency: target.currency,
         target: money(targetMinor, target.currency).amount,
         achieved: money(achievedMinor, target.currency).amount,
@@ -487,7 +495,217 @@ export class AnalyticsQueries {
         ...(attainment.reason ? { reasons: { attainmentPercent: attainment.reason } } : {}),
       });
     }
-    return { period, targets: results };
+    // Activity targets: activities of the metric's type logged in the period by the scope's members.
+    const activityTargets = await this.rows<{ scope: string; scope_id: string; metric: ActivityMetric; count: number; achieved: number }>(
+      `SELECT t.scope, t.scope_id, t.metric, t.count,
+              (SELECT count(*)::int FROM ${s}.activities a LEFT JOIN ${s}.members m ON m.tenant_id = a.tenant_id AND m.member_id = a.actor_id
+                WHERE a.tenant_id = t.tenant_id AND a.occurred_at >= t.period_start AND a.occurred_at < t.period_end
+                  AND a.activity_type = CASE t.metric ${activityMetrics.map((metric) => `WHEN '${metric}' THEN '${activityTypeOfMetric[metric]}'`).join(' ')} END
+                  AND CASE t.scope WHEN 'owner' THEN a.actor_id = t.scope_id WHEN 'team' THEN m.team_id = t.scope_id ELSE (m.manager_id = t.scope_id OR a.actor_id = t.scope_id) END) AS achieved
+         FROM ${s}.activity_targets t WHERE t.tenant_id = $1 AND t.period = $2 ORDER BY t.scope, t.scope_id, t.metric`,
+      [tenantId, period],
+    );
+    const activityResults = activityTargets.map((target) => {
+      const attainment = attainmentPercent(target.achieved, target.count);
+      return {
+        scope: target.scope,
+        scopeId: target.scope_id,
+        period,
+        metric: target.metric,
+        target: target.count,
+        achieved: target.achieved,
+        attainmentPercent: attainment.value,
+        gap: target.count - target.achieved,
+        ...(attainment.reason ? { reasons: { attainmentPercent: attainment.reason } } : {}),
+      };
+    });
+    return { period, targets: [...results, ...activityResults] };
+  }
+
+  /** Activities of each metric's type an owner logged in [start, end). */
+  private async activityCounts(tenantId: string, ownerId: string, start: Date, end: Date): Promise<Record<ActivityMetric, number>> {
+    const rows = await this.rows<{ activity_type: string; count: number }>(
+      `SELECT activity_type, count(*)::int AS count FROM ${this.schema}.activities WHERE tenant_id = $1 AND actor_id = $2 AND occurred_at >= $3 AND occurred_at < $4 GROUP BY 1`,
+      [tenantId, ownerId, start.toISOString(), end.toISOString()],
+    );
+    const byType = new Map(rows.map((row) => [row.activity_type, row.count]));
+    return Object.fromEntries(activityMetrics.map((metric) => [metric, byType.get(activityTypeOfMetric[metric]) ?? 0])) as Record<ActivityMetric, number>;
+  }
+
+  /**
+   * The owner's activity plan for a period: per revenue target (one per currency) and the ratios of
+   * its currency, the activities planned (target ÷ per × ratio, rounded up), those logged so far,
+   * attainment and what remains; and the owner's explicit activity targets of the period.
+   */
+  async activityPlan(tenantId: string, ownerId: string, period: string) {
+    const s = this.schema;
+    const interval = parsePeriod(period);
+    if (!interval) throw new Error(`not a period: ${period}`);
+    const achieved = await this.activityCounts(tenantId, ownerId, interval.start, interval.end);
+    const revenueTargets = await this.rows<{ currency: string; amount_minor: string }>(
+      `SELECT currency, amount_minor::text FROM ${s}.targets WHERE tenant_id = $1 AND scope = 'owner' AND scope_id = $2 AND period = $3 ORDER BY currency`,
+      [tenantId, ownerId, period],
+    );
+    const ratios = new Map(
+      (await this.rows<{ currency: string; per_minor: string; ratios: Partial<Record<ActivityMetric, number>> }>(`SELECT currency, per_minor::text, ratios FROM ${s}.activity_ratios WHERE tenant_id = $1`, [tenantId])).map(
+        (row) => [row.currency, row],
+      ),
+    );
+    const reasons: Record<string, string> = {};
+    if (revenueTargets.length === 0) reasons.plans = `${ownerId} has no revenue target for ${period}`;
+    const plans = revenueTargets.flatMap((target) => {
+      const ratio = ratios.get(target.currency);
+      if (!ratio) {
+        reasons[`plans.${target.currency}`] = `no activity ratios are set for ${target.currency}: PUT /analytics/activity-ratios`;
+        return [];
+      }
+      const targetMinor = Number(target.amount_minor);
+      return [
+        {
+          currency: target.currency,
+          revenueTarget: money(targetMinor, target.currency).amount,
+          per: money(Number(ratio.per_minor), target.currency).amount,
+          activities: activityPlan(targetMinor, Number(ratio.per_minor), ratio.ratios).map((planned) => {
+            const metric = planned.metric as ActivityMetric;
+            return {
+              metric,
+              activityType: activityTypeOfMetric[metric],
+              ratio: planned.ratio,
+              planned: planned.planned,
+              achieved: achieved[metric],
+              attainmentPercent: attainmentPercent(achieved[metric], planned.planned).value,
+              remaining: Math.max(0, planned.planned - achieved[metric]),
+            };
+          }),
+        },
+      ];
+    });
+    const explicit = await this.rows<{ metric: ActivityMetric; count: number }>(
+      `SELECT metric, count FROM ${s}.activity_targets WHERE tenant_id = $1 AND scope = 'owner' AND scope_id = $2 AND period = $3 ORDER BY metric`,
+      [tenantId, ownerId, period],
+    );
+    return {
+      ownerId,
+      period,
+      from: interval.start.toISOString(),
+      to: interval.end.toISOString(),
+      achieved,
+      plans,
+      targets: explicit.map((target) => ({
+        metric: target.metric,
+        target: target.count,
+        achieved: achieved[target.metric],
+        attainmentPercent: attainmentPercent(achieved[target.metric], target.count).value,
+      })),
+      ...(Object.keys(reasons).length ? { reasons } : {}),
+    };
+  }
+
+  /**
+   * The owner's open deals and leads ranked by the expected revenue a next action would move (see
+   * the service README). `winByStage` (lower-case stage name → P(win)) is the learned stage model;
+   * a stage it lacks falls back to the deal's own probability.
+   */
+  async focus(tenantId: string, ownerId: string, winByStage: Map<string, number>, limit = 50) {
+    const s = this.schema;
+    const now = this.now();
+    const major = (amountMinor: number, currency: string) => amountMinor / 10 ** currencyDigits(currency);
+    const deals = await this.rows<{ opportunity_id: string; name: string; stage: string; probability: string; currency: string; amount_minor: string; expected_close_date: string; last_touch: Date }>(
+      `SELECT d.opportunity_id, d.name, d.stage, d.probability::text, d.currency, d.amount_minor::text, d.expected_close_date::text,
+              GREATEST((SELECT max(e.occurred_at) FROM ${s}.deal_events e WHERE e.tenant_id = d.tenant_id AND e.opportunity_id = d.opportunity_id AND e.kind IN ('opened', 'advanced', 'slipped', 'reopened')),
+                       (SELECT max(a.occurred_at) FROM ${s}.activities a WHERE a.tenant_id = d.tenant_id AND a.related_id = d.opportunity_id::text AND a.related_type = 'opportunity'),
+                       d.opened_at) AS last_touch
+         FROM ${s}.deals d WHERE d.tenant_id = $1 AND d.owner_id = $2 AND d.status = 'open'`,
+      [tenantId, ownerId],
+    );
+    const leads = await this.rows<{ lead_id: string; source: string; status: string; estimated_value_minor: string | null; estimated_currency: string | null; last_touch: Date }>(
+      `SELECT l.lead_id, l.source, l.status, l.estimated_value_minor::text, l.estimated_currency,
+              GREATEST(l.captured_at, l.working_at, l.qualified_at,
+                       (SELECT max(a.occurred_at) FROM ${s}.activities a WHERE a.tenant_id = l.tenant_id AND a.related_id = l.lead_id::text AND a.related_type = 'lead')) AS last_touch
+         FROM ${s}.leads l WHERE l.tenant_id = $1 AND l.owner_id = $2 AND l.status IN ('new', 'working', 'qualified') AND l.merged_into IS NULL`,
+      [tenantId, ownerId],
+    );
+    const scores = await this.rows<{ lead_id: string; occurred_at: Date; score: number; probability: string | null }>(
+      `SELECT lead_id, occurred_at, score, probability::text FROM ${s}.lead_scores WHERE tenant_id = $1 AND lead_id = ANY($2::uuid[]) ORDER BY lead_id, revision`,
+      [tenantId, leads.map((lead) => lead.lead_id)],
+    );
+    // A lead without an estimated value is worth what the tenant's average won deal is (in the currency most deals were won in).
+    const [average] = await this.rows<{ currency: string; average: number }>(
+      `SELECT currency, avg(amount_minor)::float8 AS average FROM ${s}.deals WHERE tenant_id = $1 AND status = 'won' GROUP BY currency ORDER BY count(*) DESC, currency LIMIT 1`,
+      [tenantId],
+    );
+    const trendFrom = now.getTime() - focusScoreTrendDays * 86_400_000;
+    const candidates: FocusCandidate[] = [
+      ...deals.map((deal): FocusCandidate => {
+        const learned = winByStage.get(deal.stage.toLowerCase());
+        return {
+          kind: 'deal',
+          id: deal.opportunity_id,
+          name: deal.name,
+          stage: deal.stage,
+          currency: deal.currency,
+          value: major(Number(deal.amount_minor), deal.currency),
+          valueSource: 'amount',
+          winProbability: learned ?? Number(deal.probability) / 100,
+          probabilitySource: learned !== undefined ? 'stage-model' : 'deal',
+          expectedCloseDate: deal.expected_close_date,
+          lastTouchAt: new Date(deal.last_touch).toISOString(),
+        };
+      }),
+      ...leads.map((lead): FocusCandidate => {
+        const history = scores.filter((score) => score.lead_id === lead.lead_id);
+        const latest = history[history.length - 1];
+        // The trend: points since the last score older than the window, or since the first score.
+        const baseline = [...history].reverse().find((score) => new Date(score.occurred_at).getTime() <= trendFrom) ?? history[0];
+        const estimated = lead.estimated_value_minor !== null && lead.estimated_currency !== null;
+        return {
+          kind: 'lead',
+          id: lead.lead_id,
+          name: `${lead.source} lead`,
+          stage: lead.status,
+          currency: estimated ? lead.estimated_currency : (average?.currency ?? null),
+          value: estimated ? major(Number(lead.estimated_value_minor), lead.estimated_currency as string) : average ? major(average.average, average.currency) : 0,
+          valueSource: estimated ? 'estimated' : average ? 'average-won-deal' : 'none',
+          winProbability: latest ? (latest.probability !== null ? Number(latest.probability) : latest.score / 100) : 0,
+          probabilitySource: latest ? (latest.probability !== null ? 'lead-model' : 'lead-score') : 'none',
+          lastTouchAt: new Date(lead.last_touch).toISOString(),
+          scoreTrend: history.length >= 2 && latest !== baseline ? latest.score - baseline.score : null,
+        };
+      }),
+    ];
+    const ranked = rankFocus(candidates, { now });
+    const fixed = (value: number | null, digits = 4) => (value === null ? null : Math.round(value * 10 ** digits) / 10 ** digits);
+    return {
+      ownerId,
+      asOf: now.toISOString(),
+      total: ranked.length,
+      items: ranked.slice(0, limit).map((item, index) => ({
+        rank: index + 1,
+        kind: item.kind,
+        id: item.id,
+        name: item.name,
+        stage: item.stage,
+        currency: item.currency,
+        value: item.currency ? money(item.value * 10 ** currencyDigits(item.currency), item.currency).amount : null,
+        valueSource: item.valueSource,
+        winProbability: fixed(item.winProbability),
+        probabilitySource: item.probabilitySource,
+        ...(item.kind === 'deal' ? { expectedCloseDate: item.expectedCloseDate } : {}),
+        lastTouchAt: item.lastTouchAt,
+        priority: fixed(item.priority, 2),
+        components: {
+          expectedValue: fixed(item.components.expectedValue, 2),
+          daysToClose: fixed(item.components.daysToClose, 1),
+          closeProximity: fixed(item.components.closeProximity),
+          daysSinceTouch: fixed(item.components.daysSinceTouch, 1),
+          staleness: fixed(item.components.staleness),
+          scoreTrend: item.components.scoreTrend,
+          trend: fixed(item.components.trend),
+        },
+        reason: item.reason,
+        nextAction: item.nextAction,
+      })),
+    };
   }
 
   /** The open pipeline at the end of a day, folded from the deal history. */

@@ -5,7 +5,21 @@ export const assertSchemaName = (schema: string): string => {
 };
 
 /** Every projected table, emptied by a rebuild (the event log copy is kept unless re-ingested). */
-export const projectedTables = ['leads', 'deals', 'deal_events', 'tasks', 'activities', 'members', 'marketing_costs', 'targets', 'pipeline_stages', 'forecast_snapshots'] as const;
+export const projectedTables = [
+  'leads',
+  'lead_scores',
+  'deals',
+  'deal_events',
+  'tasks',
+  'activities',
+  'members',
+  'marketing_costs',
+  'targets',
+  'activity_targets',
+  'activity_ratios',
+  'pipeline_stages',
+  'forecast_snapshots',
+] as const;
 
 /**
  * Created at start-up; the advisory lock keeps replicas starting together from racing. `event_log`
@@ -64,6 +78,20 @@ CREATE TABLE IF NOT EXISTS ${s}.leads (
   PRIMARY KEY (tenant_id, lead_id)
 );
 CREATE INDEX IF NOT EXISTS leads_captured_idx ON ${s}.leads (tenant_id, captured_at);
+-- Added for the focus list; a rebuild fills them for leads projected before.
+ALTER TABLE ${s}.leads ADD COLUMN IF NOT EXISTS estimated_value_minor bigint;
+ALTER TABLE ${s}.leads ADD COLUMN IF NOT EXISTS estimated_currency text;
+CREATE INDEX IF NOT EXISTS leads_owner_idx ON ${s}.leads (tenant_id, owner_id);
+
+CREATE TABLE IF NOT EXISTS ${s}.lead_scores (
+  tenant_id text NOT NULL,
+  lead_id uuid NOT NULL,
+  revision bigint NOT NULL,
+  occurred_at timestamptz NOT NULL,
+  score int NOT NULL,
+  probability numeric,
+  PRIMARY KEY (tenant_id, lead_id, revision)
+);
 
 CREATE TABLE IF NOT EXISTS ${s}.deals (
   tenant_id text NOT NULL,
@@ -137,6 +165,7 @@ CREATE TABLE IF NOT EXISTS ${s}.activities (
   PRIMARY KEY (tenant_id, activity_id)
 );
 CREATE INDEX IF NOT EXISTS activities_actor_idx ON ${s}.activities (tenant_id, actor_id, occurred_at);
+CREATE INDEX IF NOT EXISTS activities_related_idx ON ${s}.activities (tenant_id, related_id, occurred_at);
 
 CREATE TABLE IF NOT EXISTS ${s}.members (
   tenant_id text NOT NULL,
@@ -170,6 +199,26 @@ CREATE TABLE IF NOT EXISTS ${s}.targets (
   currency text NOT NULL,
   amount_minor bigint NOT NULL,
   PRIMARY KEY (tenant_id, scope, scope_id, period)
+);
+
+CREATE TABLE IF NOT EXISTS ${s}.activity_targets (
+  tenant_id text NOT NULL,
+  scope text NOT NULL,
+  scope_id text NOT NULL,
+  period text NOT NULL,
+  metric text NOT NULL,
+  period_start timestamptz NOT NULL,
+  period_end timestamptz NOT NULL,
+  count int NOT NULL,
+  PRIMARY KEY (tenant_id, scope, scope_id, period, metric)
+);
+
+CREATE TABLE IF NOT EXISTS ${s}.activity_ratios (
+  tenant_id text NOT NULL,
+  currency text NOT NULL,
+  per_minor bigint NOT NULL,
+  ratios jsonb NOT NULL,
+  PRIMARY KEY (tenant_id, currency)
 );
 
 CREATE TABLE IF NOT EXISTS ${s}.forecast_snapshots (

@@ -1,6 +1,16 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { EventEnvelope, formatMoney, Money, parseMoney, serviceCategories, streamCategories, TargetScope } from '@crm/contracts';
-import { AnalyticsSettingCommand, analyticsSettingDecider, AnalyticsSettingEvent, AnalyticsSettingState, costStreamId, forecastStreamId, parsePeriod, targetStreamId } from '@crm/analytics-domain';
+import { ActivityMetric, EventEnvelope, formatMoney, Money, parseMoney, serviceCategories, streamCategories, TargetMetric, TargetScope } from '@crm/contracts';
+import {
+  activityRatiosStreamId,
+  AnalyticsSettingCommand,
+  analyticsSettingDecider,
+  AnalyticsSettingEvent,
+  AnalyticsSettingState,
+  costStreamId,
+  forecastStreamId,
+  parsePeriod,
+  targetStreamId,
+} from '@crm/analytics-domain';
 import { CommandContext, createCommandHandler, EventBus, EventStore, SqlExecutor, Subscription } from '@crm/event-sourcing';
 import { EVENT_BUS, EVENT_STORE, PG_POOL, RequestValidationFailed } from '@crm/platform';
 import { Pool } from 'pg';
@@ -21,6 +31,9 @@ export const foreignCategories = Object.entries(serviceCategories)
   .flatMap(([, categories]) => categories);
 export const ownCategories = [...serviceCategories.analytics];
 
+/** The projector's name: its checkpoint in embedded mode, its Kafka consumer group (shared by analytics' instances) otherwise. */
+export const analyticsProjectorConsumer = 'analytics.projector';
+
 export type SettingResult = { revision: number; position: number | null };
 
 export type RebuildProgress = { applied: number; total: number | null; source: 'store' | 'event-log' };
@@ -34,8 +47,12 @@ export class AnalyticsService implements OnModuleInit, OnModuleDestroy {
   dataSource?: DataSource;
   queries?: AnalyticsQueries;
   forecasting?: AnalyticsForecasts;
-  projector?: Subscription;
   settingsProjector?: Subscription;
+
+  /** The projector of the other contexts' events (the @EventPattern consumer in AnalyticsConsumers), once it runs. */
+  get projector(): Subscription | undefined {
+    return this.bus.subscription(analyticsProjectorConsumer);
+  }
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -53,17 +70,17 @@ export class AnalyticsService implements OnModuleInit, OnModuleDestroy {
     this.queries = new AnalyticsQueries(this.dataSource, this.schema, this.settings.clock);
     this.forecasting = new AnalyticsForecasts(this.dataSource, this.schema, this.settings.clock);
     const onError = (name: string) => (error: unknown, attempt: number) => this.logger.error(`${name} failed (attempt ${attempt}): ${(error as Error).message}`);
-    // The other contexts' events arrive over the bus (the store itself, or Kafka); analytics' own
-    // from its store, so that a cost or target just recorded can be read back by its position.
-    this.projector = await this.bus.subscribe({ name: 'analytics.projector', categories: foreignCategories, handler: (events, { tx }) => this.apply(events, tx), onError: onError('projector') });
+    // The other contexts' events arrive over the bus (the store itself, or Kafka) at AnalyticsConsumers;
+    // analytics' own from its store, so that a cost or target just recorded can be read back by its position.
     this.settingsProjector = await this.store.subscribe({ name: 'analytics.settings', categories: ownCategories, handler: (events, { tx }) => this.apply(events, tx), onError: onError('settings projector') });
   }
 
   async onModuleDestroy(): Promise<void> {
-    await Promise.all([this.projector?.stop(), this.settingsProjector?.stop()]);
+    await this.settingsProjector?.stop();
   }
 
-  private async apply(events: EventEnvelope[], tx: SqlExecutor | undefined): Promise<void> {
+  /** Projects events into the read models in `tx`, the transaction that also records them as applied. */
+  async apply(events: EventEnvelope[], tx: SqlExecutor | undefined): Promise<void> {
     if (!tx || !this.dataSource) throw new Error('the analytics projector needs a transactional subscription');
     const manager = managerOn(this.dataSource, tx);
     await manager.query(projectionLockSql(this.schema, 'shared'));
@@ -115,6 +132,13 @@ export class AnalyticsService implements OnModuleInit, OnModuleDestroy {
     return recorded;
   }
 
+  /** The focus list, with deals' win probabilities from the learned stage model (a stage below `minSamples` keeps its default). */
+  async focus(tenantId: string, ownerId: string, options: { minSamples: number; limit: number }) {
+    const model = await this.forecasts.stageProbabilities(tenantId, options.minSamples);
+    const winByStage = new Map(model.stages.map((stage) => [stage.stage.toLowerCase(), stage.winProbability]));
+    return this.readModels.focus(tenantId, ownerId, winByStage, options.limit);
+  }
+
   get readModels(): AnalyticsQueries {
     if (!this.queries) throw new Error('the analytics module has not started');
     return this.queries;
@@ -134,6 +158,26 @@ export class AnalyticsService implements OnModuleInit, OnModuleDestroy {
     const command: AnalyticsSettingCommand = { type: 'SetTarget', scope: input.scope, scopeId: input.scopeId, period: input.period, amount, at: context.now };
     const result = await this.handle(targetStreamId(context.metadata.tenantId, input.scope, input.scopeId, input.period), command, context);
     return { revision: result.revision, position: result.position, data: { scope: input.scope, scopeId: input.scopeId, period: input.period, amount } };
+  }
+
+  /** An activity target: `count` activities of `metric` logged by the scope's members in the period. */
+  async setActivityTarget(
+    input: { scope: TargetScope; scopeId: string; period: string; metric: ActivityMetric; count: number },
+    context: CommandContext,
+  ): Promise<SettingResult & { data: { scope: TargetScope; scopeId: string; period: string; metric: TargetMetric; count: number } }> {
+    if (!parsePeriod(input.period)) throw new RequestValidationFailed([{ field: 'period', messages: ['period must be a month (YYYY-MM) or a quarter (YYYY-Qn)'] }]);
+    const command: AnalyticsSettingCommand = { type: 'SetTarget', scope: input.scope, scopeId: input.scopeId, period: input.period, metric: input.metric, count: input.count, at: context.now };
+    const result = await this.handle(targetStreamId(context.metadata.tenantId, input.scope, input.scopeId, input.period, input.metric), command, context);
+    return { revision: result.revision, position: result.position, data: { ...input } };
+  }
+
+  /** The activity plan's ratios for one currency: activities planned per `per` of revenue target. */
+  async setActivityRatios(input: { per: string; currency: string; ratios: Partial<Record<ActivityMetric, number>> }, context: CommandContext) {
+    const per = parseMoney(input.per, input.currency);
+    if (!per || per.amountMinor <= 0) throw new RequestValidationFailed([{ field: 'per', messages: [`per must be a positive decimal with at most ${input.currency}'s decimal digits`] }]);
+    const command: AnalyticsSettingCommand = { type: 'SetActivityRatios', per, ratios: input.ratios, at: context.now };
+    const result = await this.handle(activityRatiosStreamId(context.metadata.tenantId, input.currency), command, context);
+    return { revision: result.revision, position: result.position, data: { per, ratios: input.ratios } };
   }
 
   private validate(period: string, amount: string, currency: string): Money {

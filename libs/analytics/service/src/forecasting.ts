@@ -1,9 +1,13 @@
-import { defaultPipelineStages } from '@crm/contracts';
+import { currencyDigits, defaultPipelineStages } from '@crm/contracts';
 import { parsePeriod } from '@crm/analytics-domain';
 import {
   autoForecast,
   backtest,
+  fitLinearRegression,
   fitModel,
+  ForecastFold,
+  forecastAccuracy,
+  independentColumns,
   FORECAST_MODEL_NAMES,
   ForecastModelName,
   learnStageModel,
@@ -26,8 +30,13 @@ export class ForecastUnavailable extends CommandRejected {
 }
 
 export type RevenueGranularity = 'month' | 'week';
-export type RevenueModel = ForecastModelName | 'auto';
-export const revenueModels = ['auto', ...FORECAST_MODEL_NAMES] as const;
+export type RevenueModel = ForecastModelName | 'auto' | 'drivers';
+export const revenueModels = ['auto', 'drivers', ...FORECAST_MODEL_NAMES] as const;
+
+/** The driver regression's indicators besides the open pipeline per stage, in design-column order. */
+const driverIndicators = ['weightedPipeline', 'qualifiedLeads', 'newOpportunities', 'activities'] as const;
+/** Residual degrees of freedom the driver regression keeps, at least. */
+const DRIVER_SPARE_MONTHS = 3;
 
 
 /** Learned stage probabilities, the pipeline forecast and the revenue time-series forecasts. */
@@ -219,10 +228,170 @@ export class AnalyticsForecasts {
     return { periods: periods.map((at) => (granularity === 'month' ? at.toISOString().slice(0, 7) : at.toISOString().slice(0, 10))), series };
   }
 
+  /**
+   * The leading indicators at the start of each month (UTC), in one currency: the open pipeline per
+   * stage and weighted by each deal's probability (the as-of fold of `pipelineAsOf`, repeated here
+   * per month because that one is private to the read-model queries), and the previous month's
+   * newly qualified leads (their latest qualification), opportunities opened in this currency and
+   * logged activities. Amounts in major units (e.g. euros), counts as counts.
+   */
+  async leadingIndicators(tenantId: string, currency: string, months: readonly string[]): Promise<{ stages: string[]; values: Map<string, Record<string, number>> }> {
+    const s = this.schema;
+    const starts = months.map((month) => `${month}-01T00:00:00.000Z`);
+    const previous = months.map((month) => {
+      const [year, monthIndex] = month.split('-').map(Number);
+      return new Date(Date.UTC(year, monthIndex - 2, 1)).toISOString();
+    });
+    const latest = (columns: string, where: string) =>
+      `SELECT DISTINCT ON (opportunity_id) opportunity_id, ${columns} FROM ${s}.deal_events
+        WHERE tenant_id = $1 AND occurred_at < m.at AND ${where} ORDER BY opportunity_id, revision DESC`;
+    const pipeline = await this.rows<{ at: Date; stage: string; amount: string; weighted: string }>(
+      `SELECT m.at, o.stage, sum(o.amount_minor)::text AS amount, sum(o.amount_minor * o.probability / 100)::text AS weighted
+         FROM unnest($2::timestamptz[]) AS m(at)
+         CROSS JOIN LATERAL (
+           SELECT sg.stage, sg.probability, am.amount_minor
+             FROM (${latest('status', 'status IS NOT NULL')}) st
+             JOIN (${latest('stage, probability', 'stage IS NOT NULL')}) sg USING (opportunity_id)
+             JOIN (${latest('amount_minor, currency', 'amount_minor IS NOT NULL')}) am USING (opportunity_id)
+             JOIN (${latest('owner_id', 'owner_id IS NOT NULL')}) ow USING (opportunity_id)
+             JOIN (${latest('expected_close_date', 'expected_close_date IS NOT NULL')}) cd USING (opportunity_id)
+            WHERE st.status = 'open' AND am.currency = $3) o
+        GROUP BY 1, 2`,
+      [tenantId, starts, currency],
+    );
+    const counts = await this.rows<{ at: Date; qualified: number; opened: number; activities: number }>(
+      `SELECT m.at,
+              (SELECT count(*) FROM ${s}.leads l WHERE l.tenant_id = $1 AND l.qualified_at >= m.prev AND l.qualified_at < m.at)::int AS qualified,
+              (SELECT count(*) FROM ${s}.deal_events e WHERE e.tenant_id = $1 AND e.kind = 'opened' AND e.currency_after = $4 AND e.occurred_at >= m.prev AND e.occurred_at < m.at)::int AS opened,
+              (SELECT count(*) FROM ${s}.activities a WHERE a.tenant_id = $1 AND a.occurred_at >= m.prev AND a.occurred_at < m.at)::int AS activities
+         FROM unnest($2::timestamptz[], $3::timestamptz[]) AS m(at, prev)`,
+      [tenantId, starts, previous, currency],
+    );
+    const configured = (await this.stages(tenantId)).map((stage) => stage.name);
+    const canonical = new Map(configured.map((name) => [name.toLowerCase(), name]));
+    const stageName = (stage: string) => canonical.get(stage.toLowerCase()) ?? stage;
+    const stages = [...configured, ...[...new Set(pipeline.map((row) => stageName(row.stage)))].filter((name) => !configured.includes(name)).sort()];
+    const unit = 10 ** currencyDigits(currency);
+    const monthOf = (at: Date) => new Date(at).toISOString().slice(0, 7);
+    const values = new Map<string, Record<string, number>>();
+    for (const row of counts) {
+      const entry: Record<string, number> = Object.fromEntries(stages.map((stage) => [`pipeline:${stage}`, 0]));
+      Object.assign(entry, { weightedPipeline: 0, qualifiedLeads: row.qualified, newOpportunities: row.opened, activities: row.activities });
+      values.set(monthOf(row.at), entry);
+    }
+    for (const row of pipeline) {
+      const entry = values.get(monthOf(row.at));
+      if (!entry) continue;
+      entry[`pipeline:${stageName(row.stage)}`] += Number(row.amount) / unit;
+      entry.weightedPipeline += Number(row.weighted) / unit;
+    }
+    return { stages, values };
+  }
+
+  /**
+   * `model=drivers`: each month's won revenue regressed (OLS) on the leading indicators known at
+   * its start. Only the current month can be forecast that way (its start has passed, so its
+   * indicators are known), whatever the horizon asked; the backtest refits at each of the last 12
+   * months and predicts that month. Indicators that are linear combinations of the ones before
+   * them (a stage never used, a weighted pipeline fixed by the stage probabilities) are dropped.
+   */
+  private async driverForecast(tenantId: string, currency: string, horizon: number) {
+    const { periods, series } = await this.revenueSeries(tenantId, currency, 'month');
+    const revenueMinor = series.get(null) ?? [];
+    if (periods.length === 0) throw new ForecastUnavailable(`no deal in ${currency} was won before the current month`);
+    const last = periods[periods.length - 1];
+    const [year, month] = last.split('-').map(Number);
+    const current = new Date(Date.UTC(year, month, 1)).toISOString().slice(0, 7);
+    const { stages, values } = await this.leadingIndicators(tenantId, currency, [...periods, current]);
+    const names = [...stages.map((stage) => `pipeline:${stage}`), ...driverIndicators];
+    const unit = 10 ** currencyDigits(currency);
+    const indicatorsOf = (period: string) => values.get(period) ?? {};
+    const x = periods.map((period) => names.map((name) => indicatorsOf(period)[name] ?? 0));
+    const y = revenueMinor.map((value) => value / unit);
+    const next = names.map((name) => indicatorsOf(current)[name] ?? 0);
+
+    const fitOn = (rows: number[][], response: number[]) => {
+      const { kept } = independentColumns(rows);
+      const coefficients = 1 + kept.length;
+      if (rows.length < coefficients + DRIVER_SPARE_MONTHS) {
+        throw new ForecastUnavailable(
+          `${rows.length} months of revenue history are too few for the driver regression: its ${coefficients} coefficients (intercept and ${kept.length} independent indicators) need at least ${coefficients + DRIVER_SPARE_MONTHS} months`,
+        );
+      }
+      return { kept, fit: fitLinearRegression(rows.map((row) => kept.map((j) => row[j])), response, { names: kept.map((j) => names[j]) }) };
+    };
+    const { kept, fit } = fitOn(x, y);
+    const prediction = fit.predict(kept.map((j) => next[j]));
+
+    const folds: ForecastFold[] = [];
+    const minTrain = Math.max(1 + kept.length + DRIVER_SPARE_MONTHS, 2);
+    for (let origin = Math.max(minTrain, periods.length - 12); origin < periods.length; origin++) {
+      try {
+        const fold = fitOn(x.slice(0, origin), y.slice(0, origin));
+        const forecast = fold.fit.predict(fold.kept.map((j) => x[origin][j])).mean * unit;
+        folds.push({ training: revenueMinor.slice(0, origin), actual: [revenueMinor[origin]], forecast: [forecast] });
+      } catch (error) {
+        if (!(error instanceof RangeError) && !(error instanceof ForecastUnavailable)) throw error;
+      }
+    }
+    const format = (major: number) => money(major * unit, currency).amount;
+    const dropped = names.filter((_, j) => !kept.includes(j));
+    return {
+      currency,
+      granularity: 'month' as const,
+      horizon,
+      groupBy: null,
+      groups: [
+        {
+          key: null,
+          model: 'drivers' as const,
+          seasonalPeriod: 1,
+          parameters: Object.fromEntries(fit.names.map((name, j) => [name, fit.coefficients[j]])),
+          intervalMethod: 'analytic' as const,
+          note: `the driver regression forecasts only ${current}, the month whose leading indicators are known (at its start)`,
+          history: revenueMinor.map((value, position) => ({ period: periods[position], amount: money(value, currency).amount })),
+          forecast: [
+            {
+              period: current,
+              amount: format(prediction.mean),
+              lower80: format(prediction.lower80),
+              upper80: format(prediction.upper80),
+              lower95: format(prediction.lower95),
+              upper95: format(prediction.upper95),
+            },
+          ],
+          backtest: folds.length
+            ? { ...forecastAccuracy(folds, 1), folds: folds.length, horizon: 1 }
+            : { unavailable: `no backtest origin leaves the ${minTrain} months the regression needs before it` },
+          regression: {
+            units: `revenue and pipeline amounts in ${currency}; leads, opportunities and activities as counts in the previous month`,
+            observations: fit.observations,
+            degreesOfFreedom: fit.degreesOfFreedom,
+            rSquared: fit.rSquared,
+            adjustedRSquared: fit.adjustedRSquared,
+            residualStandardError: Math.sqrt(fit.residualVariance),
+            coefficients: fit.names.map((name, j) => ({ name, estimate: fit.coefficients[j], standardError: fit.standardErrors[j], tStatistic: fit.tStatistics[j] })),
+            dropped: dropped.map((name) => ({ name, reason: 'a linear combination of the intercept and the indicators before it over this history' })),
+          },
+          design: {
+            columns: fit.names,
+            rows: periods.map((period, position) => ({ month: period, revenue: y[position], indicators: Object.fromEntries(names.map((name, j) => [name, x[position][j]])) })),
+            next: { month: current, indicators: Object.fromEntries(names.map((name, j) => [name, next[j]])) },
+          },
+        },
+      ],
+    };
+  }
+
   /** `GET /analytics/forecast/revenue`: a named model or the backtest winner, with intervals and backtest metrics. */
   async revenueForecast(tenantId: string, options: { horizon: number; model: RevenueModel; granularity: RevenueGranularity; groupBy?: Grouping; currency?: string }) {
     const currency = options.currency ?? (await this.mainCurrency(tenantId));
     if (!currency) throw new ForecastUnavailable('no deal has been won yet: there is no revenue history');
+    if (options.model === 'drivers') {
+      if (options.granularity !== 'month' || options.groupBy) throw new ForecastUnavailable('the driver regression forecasts the whole monthly revenue: no week granularity or groupBy');
+      return this.driverForecast(tenantId, currency, options.horizon);
+    }
+    const timeSeriesModel = options.model;
     const seasonalPeriod = options.granularity === 'month' ? 12 : 52;
     const { periods, series } = await this.revenueSeries(tenantId, currency, options.granularity, options.groupBy);
     if (periods.length === 0) throw new ForecastUnavailable(`no deal in ${currency} was won before the current ${options.granularity}`);
@@ -246,7 +415,7 @@ export class AnalyticsForecasts {
       let accuracy: unknown = null;
       let intervals;
       let fitted;
-      if (options.model === 'auto') {
+      if (timeSeriesModel === 'auto') {
         if (values.length < 4) throw new ForecastUnavailable(`${values.length} ${options.granularity}s of history are too few to compare models (at least 4)`);
         const result = autoForecast(values, { seasonalPeriod: m, horizon: Math.min(horizon, Math.max(1, Math.floor(values.length / 3))) });
         chosen = result.model;
@@ -256,7 +425,7 @@ export class AnalyticsForecasts {
         intervals = fitted.predict(horizon);
         accuracy = result.comparison.find((entry) => entry.model === chosen) ?? null;
       } else {
-        chosen = options.model;
+        chosen = timeSeriesModel;
         const reason = unfitReason(chosen, values, m);
         if (reason) throw new ForecastUnavailable(`${chosen} cannot be fitted to ${values.length} ${options.granularity}s: ${reason}`);
         fitted = fitModel(chosen, values, { seasonalPeriod: m });
@@ -271,6 +440,7 @@ export class AnalyticsForecasts {
       return {
         key,
         model: chosen,
+        ...(fitted.description ? { description: fitted.description } : {}),
         seasonalPeriod: m,
         parameters: fitted.parameters,
         intervalMethod: fitted.intervalMethod,

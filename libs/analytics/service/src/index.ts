@@ -1,4 +1,5 @@
 export * from './analytics.module';
+export * from './analytics.consumers';
 export * from './analytics.service';
 export * from './analytics.queries';
 export * from './analytics.schema';

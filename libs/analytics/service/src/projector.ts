@@ -1,6 +1,8 @@
 import { categoryOf, EventEnvelope, idOf, isUuid } from '@crm/contracts';
 import {
   activityFact,
+  activityRatiosFact,
+  activityTargetFact,
   costFact,
   DealEventFact,
   DealFact,
@@ -9,6 +11,7 @@ import {
   evolveTaskFact,
   forecastSnapshotFact,
   LeadFact,
+  leadScoreFact,
   memberFact,
   pipelineFact,
   TaskFact,
@@ -35,7 +38,10 @@ const tables = {
   leads: table('leads', ['tenant_id', 'lead_id'], [
     ['tenant_id', 'text'], ['lead_id', 'uuid'], ['source', 'text'], ['owner_id', 'text'], ['region', 'text'], ['product_interest', 'text'], ['status', 'text'],
     ['captured_at', 'timestamptz'], ['working_at', 'timestamptz'], ['qualified_at', 'timestamptz'], ['converted_at', 'timestamptz'], ['disqualified_at', 'timestamptz'],
-    ['merged_into', 'uuid'], ['opportunity_id', 'uuid'], ['revision', 'bigint'],
+    ['merged_into', 'uuid'], ['opportunity_id', 'uuid'], ['revision', 'bigint'], ['estimated_value_minor', 'bigint'], ['estimated_currency', 'text'],
+  ]),
+  leadScores: table('lead_scores', ['tenant_id', 'lead_id', 'revision'], [
+    ['tenant_id', 'text'], ['lead_id', 'uuid'], ['revision', 'bigint'], ['occurred_at', 'timestamptz'], ['score', 'int'], ['probability', 'numeric'],
   ]),
   deals: table('deals', ['tenant_id', 'opportunity_id'], [
     ['tenant_id', 'text'], ['opportunity_id', 'uuid'], ['lead_id', 'uuid'], ['name', 'text'], ['owner_id', 'text'], ['product_type', 'text'], ['status', 'text'],
@@ -63,6 +69,10 @@ const tables = {
   targets: table('targets', ['tenant_id', 'scope', 'scope_id', 'period'], [
     ['tenant_id', 'text'], ['scope', 'text'], ['scope_id', 'text'], ['period', 'text'], ['period_start', 'timestamptz'], ['period_end', 'timestamptz'], ['currency', 'text'], ['amount_minor', 'bigint'],
   ]),
+  activityTargets: table('activity_targets', ['tenant_id', 'scope', 'scope_id', 'period', 'metric'], [
+    ['tenant_id', 'text'], ['scope', 'text'], ['scope_id', 'text'], ['period', 'text'], ['metric', 'text'], ['period_start', 'timestamptz'], ['period_end', 'timestamptz'], ['count', 'int'],
+  ]),
+  activityRatios: table('activity_ratios', ['tenant_id', 'currency'], [['tenant_id', 'text'], ['currency', 'text'], ['per_minor', 'bigint'], ['ratios', 'jsonb']]),
   forecasts: table('forecast_snapshots', ['tenant_id', 'period', 'method', 'recorded_on'], [
     ['tenant_id', 'text'], ['period', 'text'], ['method', 'text'], ['recorded_on', 'date'], ['period_start', 'timestamptz'], ['period_end', 'timestamptz'], ['currency', 'text'],
     ['expected_minor', 'bigint'], ['p10_minor', 'bigint'], ['p90_minor', 'bigint'], ['as_of', 'timestamptz'],
@@ -196,6 +206,9 @@ export const projectEvents = async (manager: EntityManager, schema: string, batc
   await upsert(manager, schema, tables.members, last(events.map(memberFact), (fact) => `${fact.tenantId}/${fact.memberId}`).map(toRow));
   await upsert(manager, schema, tables.costs, last(events.map(costFact), (fact) => `${fact.tenantId}/${fact.source}/${fact.period}`).map(toRow));
   await upsert(manager, schema, tables.targets, last(events.map(targetFact), (fact) => `${fact.tenantId}/${fact.scope}/${fact.scopeId}/${fact.period}`).map(toRow));
+  await upsert(manager, schema, tables.activityTargets, last(events.map(activityTargetFact), (fact) => `${fact.tenantId}/${fact.scope}/${fact.scopeId}/${fact.period}/${fact.metric}`).map(toRow));
+  await upsert(manager, schema, tables.activityRatios, last(events.map(activityRatiosFact), (fact) => `${fact.tenantId}/${fact.currency}`).map(toRow));
+  await upsert(manager, schema, tables.leadScores, events.map(leadScoreFact).filter((fact) => fact !== undefined).map(toRow), false);
   await upsert(manager, schema, tables.forecasts, last(events.map(forecastSnapshotFact), (fact) => `${fact.tenantId}/${fact.period}/${fact.method}/${fact.recordedOn}`).map(toRow));
   for (const pipeline of last(events.map(pipelineFact), (fact) => fact.tenantId)) {
     await manager.query(`DELETE FROM ${schema}.pipeline_stages WHERE tenant_id = $1`, [pipeline.tenantId]);

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Post, Put, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { formatMoney, isUuid, TargetScope } from '@crm/contracts';
+import { ActivityMetric, activityMetrics, formatMoney, isUuid, TargetScope } from '@crm/contracts';
+import { CommandRejected } from '@crm/event-sourcing';
 import { endOfDay, parseDay, parsePeriod } from '@crm/analytics-domain';
 import { commandContext, CurrentActor, decodeCursor, encodeCursor, RequestActor, RequestValidationFailed, requireRole } from '@crm/platform';
 import { ServiceUnavailableException } from '@nestjs/common';
@@ -8,9 +9,11 @@ import type { FastifyReply } from 'fastify';
 import { Range } from '../analytics.queries';
 import { AnalyticsService } from '../analytics.service';
 import {
+  ActivityPlanQuery,
   AsOfQuery,
   AuditQuery,
   CostsQuery,
+  FocusQuery,
   KpiQuery,
   OwnerReportQuery,
   PeriodQuery,
@@ -18,12 +21,19 @@ import {
   RecordCostDto,
   RecordForecastDto,
   RevenueForecastQuery,
+  SetActivityRatiosDto,
   SetTargetDto,
   StageProbabilitiesQuery,
   TargetsQuery,
 } from './analytics.dto';
 
 const settingRoles = ['admin', 'manager', 'integration'] as const;
+
+/** One owner's own figures: a rep may read only their own (403 otherwise), the other roles anyone's in the tenant. */
+export const assertMayReadOwner = (actor: RequestActor, ownerId: string, what: string): void => {
+  if (actor.roles.some((role) => role !== 'rep') || actor.userId === ownerId) return;
+  throw new CommandRejected('forbidden', 'forbidden', `a rep may only read their own ${what}`, { field: 'ownerId' });
+};
 
 /** from/to (days, both included) or a period; all time when neither is given. */
 export const rangeOf = (query: PeriodQuery, today: Date): Range => {
@@ -117,19 +127,58 @@ export class AnalyticsController {
     const scopes = (['ownerId', 'teamId', 'managerId'] as const).filter((field) => dto[field] !== undefined);
     if (scopes.length !== 1) throw new RequestValidationFailed([{ field: 'ownerId', messages: ['give exactly one of ownerId, teamId, managerId'] }]);
     const scope: TargetScope = scopes[0] === 'ownerId' ? 'owner' : scopes[0] === 'teamId' ? 'team' : 'manager';
+    if (dto.metric !== undefined && dto.metric !== 'revenue') {
+      const misplaced = (['amount', 'currency'] as const).filter((field) => dto[field] !== undefined);
+      if (misplaced.length) throw new RequestValidationFailed(misplaced.map((field) => ({ field, messages: [`an activity target has a count, not ${field === 'amount' ? 'an amount' : 'a currency'}`] })));
+      const activity = await this.analytics.setActivityTarget(
+        { scope, scopeId: dto[scopes[0]] as string, period: dto.period, metric: dto.metric, count: dto.count as number },
+        commandContext(actor, undefined, this.today()),
+      );
+      if (activity.position !== null) reply.header('x-event-position', String(activity.position));
+      return { ...activity.data, revision: activity.revision, position: activity.position };
+    }
+    if (dto.count !== undefined) throw new RequestValidationFailed([{ field: 'count', messages: ['a revenue target has an amount, not a count'] }]);
     const result = await this.analytics.setTarget(
-      { scope, scopeId: dto[scopes[0]] as string, period: dto.period, amount: dto.amount, currency: dto.currency ?? 'EUR' },
+      { scope, scopeId: dto[scopes[0]] as string, period: dto.period, amount: dto.amount as string, currency: dto.currency ?? 'EUR' },
       commandContext(actor, undefined, this.today()),
     );
     if (result.position !== null) reply.header('x-event-position', String(result.position));
-    return { scope, scopeId: result.data.scopeId, period: result.data.period, ...formatMoney(result.data.amount), revision: result.revision, position: result.position };
+    return { scope, scopeId: result.data.scopeId, period: result.data.period, metric: 'revenue', ...formatMoney(result.data.amount), revision: result.revision, position: result.position };
   }
 
   @Get('targets')
-  @ApiOperation({ summary: 'Targets of a period: target, achieved, attainment %, gap, and the forecast to the period’s end' })
+  @ApiOperation({ summary: 'Targets of a period: target, achieved, attainment %, gap; for revenue targets the forecast to the period’s end' })
   async targets(@Query() query: TargetsQuery, @CurrentActor() actor: RequestActor) {
     await this.caughtUp(query.minPosition);
     return this.analytics.readModels.targets(actor.tenantId, query.period);
+  }
+
+  @Put('activity-ratios')
+  @ApiOperation({ summary: 'Set the activity plan’s ratios of a currency: calls, meetings and e-mails planned per amount of revenue target' })
+  async setActivityRatios(@Body() dto: SetActivityRatiosDto, @CurrentActor() actor: RequestActor, @Res({ passthrough: true }) reply: FastifyReply) {
+    requireRole(actor, ['admin', 'manager'], 'set activity ratios');
+    const ratios: Partial<Record<ActivityMetric, number>> = {};
+    for (const metric of activityMetrics) if (dto[metric] !== undefined) ratios[metric] = dto[metric];
+    if (Object.keys(ratios).length === 0) throw new RequestValidationFailed([{ field: 'calls', messages: ['give at least one of calls, meetings, emails'] }]);
+    const result = await this.analytics.setActivityRatios({ per: dto.per, currency: dto.currency ?? 'EUR', ratios }, commandContext(actor, undefined, this.today()));
+    if (result.position !== null) reply.header('x-event-position', String(result.position));
+    return { per: formatMoney(result.data.per).amount, currency: result.data.per.currency, ratios: result.data.ratios, revision: result.revision, position: result.position };
+  }
+
+  @Get('targets/activity-plan')
+  @ApiOperation({ summary: 'An owner’s activity plan of a period: activities planned from their revenue target × the ratios, logged so far, attainment; and their activity targets' })
+  async activityPlan(@Query() query: ActivityPlanQuery, @CurrentActor() actor: RequestActor) {
+    assertMayReadOwner(actor, query.ownerId, 'activity plan');
+    await this.caughtUp(query.minPosition);
+    return this.analytics.readModels.activityPlan(actor.tenantId, query.ownerId, query.period);
+  }
+
+  @Get('focus')
+  @ApiOperation({ summary: 'An owner’s open deals and leads ranked by the expected revenue a next action would move, each with its components, reason and suggested action; creates nothing' })
+  async focus(@Query() query: FocusQuery, @CurrentActor() actor: RequestActor) {
+    assertMayReadOwner(actor, query.ownerId, 'focus list');
+    await this.caughtUp(query.minPosition);
+    return this.analytics.focus(actor.tenantId, query.ownerId, { minSamples: query.minSamples ?? 20, limit: query.limit ?? 50 });
   }
 
   @Get('pipeline/as-of')
@@ -156,8 +205,14 @@ export class AnalyticsController {
   }
 
   @Get('forecast/revenue')
-  @ApiOperation({ summary: 'Won revenue forecast by a time-series model (or the backtest winner), with 80 % and 95 % intervals and backtest MAE, RMSE, MAPE, sMAPE, MASE' })
+  @ApiOperation({
+    summary:
+      'Won revenue forecast by a time-series model (ARIMA included) or the backtest winner, or by the driver regression on leading indicators (model=drivers), with 80 % and 95 % intervals and backtest MAE, RMSE, MAPE, sMAPE, MASE',
+  })
   async revenueForecast(@Query() query: RevenueForecastQuery, @CurrentActor() actor: RequestActor) {
+    if (query.model === 'drivers' && (query.granularity === 'week' || query.groupBy !== undefined)) {
+      throw new RequestValidationFailed([{ field: query.groupBy !== undefined ? 'groupBy' : 'granularity', messages: ['model=drivers forecasts the whole monthly revenue: no week granularity or groupBy'] }]);
+    }
     await this.caughtUp(query.minPosition);
     return this.analytics.forecasts.revenueForecast(actor.tenantId, {
       horizon: query.horizon ?? 12,

@@ -1,8 +1,8 @@
-import { memberIdPattern, periodPattern, uuidPattern } from '@crm/contracts';
+import { memberIdPattern, periodPattern, targetMetrics, uuidPattern } from '@crm/contracts';
 import { IsCalendarDate, IsMoneyAmount, Optional } from '@crm/platform';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsNumber, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 import { groupings } from '../analytics.queries';
 import { revenueModels } from '../forecasting';
 
@@ -42,8 +42,51 @@ export class SetTargetDto {
   @ApiPropertyOptional({ example: 'team-emea' }) @Optional() @Matches(memberIdPattern, { message: 'teamId must be a team id' }) teamId?: string;
   @ApiPropertyOptional({ example: 'mgr-1', description: 'The manager and everyone reporting to them' }) @Optional() @Matches(memberIdPattern, { message: 'managerId must be a team member id' }) managerId?: string;
   @ApiProperty({ example: '2026-Q2' }) @Matches(periodPattern, periodMessage) period!: string;
-  @ApiProperty({ example: '250000.00', description: 'Won revenue to reach in the period' }) @IsMoneyAmount() amount!: string;
+  @ApiPropertyOptional({ enum: targetMetrics, default: 'revenue', description: 'What the target counts: won revenue (give amount) or activities logged (give count)' })
+  @Optional()
+  @IsIn(targetMetrics)
+  metric?: (typeof targetMetrics)[number];
+  @ApiPropertyOptional({ example: '250000.00', description: 'Won revenue to reach in the period (revenue targets only)' })
+  @ValidateIf((dto: SetTargetDto) => dto.metric === undefined || dto.metric === 'revenue' || dto.amount !== undefined)
+  @IsMoneyAmount()
+  amount?: string;
+  @ApiPropertyOptional({ example: 40, description: 'Activities of the metric to log in the period (activity targets only)' })
+  @ValidateIf((dto: SetTargetDto) => (dto.metric !== undefined && dto.metric !== 'revenue') || dto.count !== undefined)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
+  count?: number;
   @ApiPropertyOptional({ default: 'EUR' }) @Optional() @Matches(currencyCode, currencyMessage) currency?: string;
+}
+
+const ratioMessage = { message: 'a ratio must be a number of activities from 0 to 10000' };
+
+/** Activities planned per `per` of revenue target, in one currency; at least one ratio. */
+export class SetActivityRatiosDto {
+  @ApiProperty({ example: '1000.00', description: 'The amount of revenue target the ratios are per' }) @IsMoneyAmount() per!: string;
+  @ApiPropertyOptional({ default: 'EUR' }) @Optional() @Matches(currencyCode, currencyMessage) currency?: string;
+  @ApiPropertyOptional({ example: 4, description: 'Calls per `per` of revenue target' }) @Optional() @IsNumber({}, ratioMessage) @Min(0, ratioMessage) @Max(10_000, ratioMessage) calls?: number;
+  @ApiPropertyOptional({ example: 1.5 }) @Optional() @IsNumber({}, ratioMessage) @Min(0, ratioMessage) @Max(10_000, ratioMessage) meetings?: number;
+  @ApiPropertyOptional({ example: 10 }) @Optional() @IsNumber({}, ratioMessage) @Min(0, ratioMessage) @Max(10_000, ratioMessage) emails?: number;
+}
+
+export class ActivityPlanQuery {
+  @ApiProperty({ example: 'rep-7', description: 'A rep may only ask for themself' }) @Matches(memberIdPattern, { message: 'ownerId must be a team member id' }) ownerId!: string;
+  @ApiProperty({ example: '2026-Q2' }) @Matches(periodPattern, periodMessage) period!: string;
+  @ApiPropertyOptional() @IsOptional() @Matches(/^\d{1,15}$/, positionMessage) minPosition?: string;
+}
+
+export class FocusQuery {
+  @ApiProperty({ example: 'rep-7', description: 'A rep may only ask for themself' }) @Matches(memberIdPattern, { message: 'ownerId must be a team member id' }) ownerId!: string;
+  @ApiPropertyOptional({ default: 50, maximum: 500 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500) limit?: number;
+  @ApiPropertyOptional({ default: 20, description: 'Transitions a stage needs before its learned win probability replaces the default' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100_000)
+  minSamples?: number;
+  @ApiPropertyOptional() @IsOptional() @Matches(/^\d{1,15}$/, positionMessage) minPosition?: string;
 }
 
 export class TargetsQuery {
@@ -91,7 +134,10 @@ export class PipelineForecastQuery extends StageProbabilitiesQuery {
 
 export class RevenueForecastQuery {
   @ApiPropertyOptional({ default: 12 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(104) horizon?: number;
-  @ApiPropertyOptional({ enum: revenueModels, default: 'auto' }) @IsOptional() @IsIn(revenueModels) model?: (typeof revenueModels)[number];
+  @ApiPropertyOptional({ enum: revenueModels, default: 'auto', description: 'A time-series model, auto (the backtest winner among them), or drivers (the regression on leading indicators, monthly, whole tenant)' })
+  @IsOptional()
+  @IsIn(revenueModels)
+  model?: (typeof revenueModels)[number];
   @ApiPropertyOptional({ enum: ['month', 'week'], default: 'month' }) @IsOptional() @IsIn(['month', 'week']) granularity?: 'month' | 'week';
   @ApiPropertyOptional({ enum: groupings }) @IsOptional() @IsIn(groupings) groupBy?: (typeof groupings)[number];
   @ApiPropertyOptional({ example: 'EUR' }) @IsOptional() @Matches(currencyCode, currencyMessage) currency?: string;
