@@ -26,10 +26,18 @@ describeWithInfra(['postgres', 'kafka'], 'distributed mode over Kafka', () => {
   it('four services over Kafka: lead → conversion → deal → stage changes → won, with rule tasks, reflected in analytics', async () => {
     const [leads, opportunities, tasks, analytics] = await Promise.all(serviceNames.map((name) => startService(name)));
 
-    // Ready means the database, the store and the Kafka cluster answer.
-    const ready = await fetch(`${analytics.url}/health/ready`);
-    expect(ready.status).toBe(200);
-    expect(((await ready.json()) as { details: Record<string, { status: string }> }).details).toMatchObject({ database: { status: 'up' }, eventStore: { status: 'up' }, kafka: { status: 'up' } });
+    // Ready means the database, the store and the Kafka cluster answer, and the consumers have joined
+    // their groups; HTTP serves before that (a restart after a crash waits out the dead member's session).
+    const ready = await eventually(async () => {
+      const response = await fetch(`${analytics.url}/health/ready`);
+      return response.status === 200 ? response : undefined;
+    }, 'analytics to be ready');
+    expect(((await ready.json()) as { details: Record<string, { status: string }> }).details).toMatchObject({
+      database: { status: 'up' },
+      eventStore: { status: 'up' },
+      kafka: { status: 'up' },
+      consumerGroups: { status: 'up' },
+    });
 
     // The team directory lives in the tasks service; leads and analytics learn it from its events.
     const member = await call(tasks, 'PUT', '/team/members/rep-3', { name: 'Rep Three', email: 'rep3@example.com', role: 'rep', managerId: 'mgr-1', teamId: 'team-k', region: 'EMEA', productLines: ['analytics'], active: true });

@@ -1,8 +1,10 @@
+import { context as otelContext } from '@opentelemetry/api';
 import { randomUUID } from 'node:crypto';
 import { EventData, EventEnvelope, EventMetadata, NewEvent, eventCatalogue, isCrmEventType } from '@crm/contracts';
 import { Decider } from './decider';
 import { CommandRejected, WrongExpectedRevisionError } from './errors';
 import { EventStore } from './event-store';
+import { contextOfTraceparent, inSpan, recordedTraceparent, tracer } from './tracing';
 
 export type CommandContext = {
   metadata: EventMetadata;
@@ -37,9 +39,8 @@ export type CommandHandlerOptions = {
  * Reads the stream, folds it, decides and appends with the revision it read as the expected
  * revision. Nothing is appended when `decide` throws.
  */
-export const createCommandHandler =
-  <Command, Event extends EventData, State>(store: EventStore, decider: Decider<Command, Event, State>, options: CommandHandlerOptions = {}) =>
-  async (streamId: string, command: Command, context: CommandContext): Promise<CommandResult<State>> => {
+export const createCommandHandler = <Command, Event extends EventData, State>(store: EventStore, decider: Decider<Command, Event, State>, options: CommandHandlerOptions = {}) => {
+  const handleCommand = async (streamId: string, command: Command, context: CommandContext): Promise<CommandResult<State>> => {
     const maxAttempts = context.expectedRevision === undefined ? (options.maxAttempts ?? 5) : 1;
     for (let attempt = 1; ; attempt++) {
       const { events: stored, revision } = await store.readStream(streamId);
@@ -72,6 +73,19 @@ export const createCommandHandler =
       }
     }
   };
+  return async (streamId: string, command: Command, commandContext: CommandContext): Promise<CommandResult<State>> => {
+    // A span per command when tracing is on: a child of the request's (or trigger's) span, and the
+    // parent the appended events record, so their consumers join the same trace.
+    const span = tracer().startSpan(
+      `handle ${streamId.slice(0, Math.max(0, streamId.indexOf('-'))) || 'stream'}`,
+      { attributes: { 'crm.stream.id': streamId, 'crm.tenant': commandContext.metadata.tenantId } },
+      contextOfTraceparent(commandContext.metadata.traceparent, otelContext.active()),
+    );
+    const traceparent = recordedTraceparent(span);
+    const context = traceparent ? { ...commandContext, metadata: { ...commandContext.metadata, traceparent } } : commandContext;
+    return inSpan(span, () => handleCommand(streamId, command, context));
+  };
+};
 
 /** New events are written in the catalogue's current version of their type. */
 export const currentVersion = (type: string): number => (isCrmEventType(type) ? eventCatalogue[type].version : 1);

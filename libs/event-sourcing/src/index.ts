@@ -10,3 +10,4 @@ export * from './event-ids';
 export * from './event-bus';
 export * from './subscription-registry';
 export * from './same-value';
+export * from './tracing';

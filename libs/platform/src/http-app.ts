@@ -8,6 +8,7 @@ import { RequestActor } from './auth/request-context';
 import { storableInputErrors } from './http/storable-input';
 import { Infrastructure, InfrastructureModule } from './infrastructure.module';
 import { flattenValidationErrors, ProblemDetailsFilter, RequestValidationFailed } from './problem-details';
+import { traceHttpRequests } from './observability/tracing';
 
 export type HttpAppOptions = {
   title: string;
@@ -44,6 +45,8 @@ export const createHttpApp = async (infrastructure: Infrastructure, options: Htt
         .type('application/problem+json')
         .send({ type: 'https://crm.example/problems/validation', title: 'Request validation failed', status: 400, errors, instance: request.url.split('?')[0] });
     });
+  // A SERVER span per request when an OpenTelemetry exporter is configured (OTEL_TRACES_EXPORTER).
+  if (infrastructure.config.tracesExporter !== 'none') traceHttpRequests(app);
   // HTTP latency by route pattern (not by URL: ids would explode the label set), and commands by outcome.
   app
     .getHttpAdapter()

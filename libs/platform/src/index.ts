@@ -9,3 +9,4 @@ export * from './runtime';
 export * from './auth';
 export * from './http';
 export * from './observability/metrics';
+export * from './events';

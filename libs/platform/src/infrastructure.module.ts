@@ -7,7 +7,7 @@ import { EventBus, EventStore } from '@crm/event-sourcing';
 import { Pool } from 'pg';
 import { RuntimeConfig } from './config';
 import { AuditVerifyController } from './audit-verify.controller';
-import { AUTH_SETTINGS, AuthGuard } from './auth/auth.guard';
+import { AUTH_SETTINGS, AuthGuard, AuthSettings } from './auth/auth.guard';
 import { TerminusModule } from '@nestjs/terminus';
 import { AsyncApiController } from './asyncapi.controller';
 import { HealthController, KafkaProbe } from './health.controller';
@@ -15,11 +15,14 @@ import { IdempotencyInterceptor } from './http/idempotency.interceptor';
 import { TimeoutInterceptor } from './http/timeout.interceptor';
 import { MetricsController } from './observability/metrics.controller';
 import { Metrics } from './observability/metrics';
-import { EVENT_BUS, EVENT_STORE, KAFKA_PROBE, METRICS, PG_POOL, RUNTIME_CONFIG } from './tokens';
+import { CONSUMER_GROUPS_PROBE, EVENT_BUS, EVENT_STORE, KAFKA_PROBE, METRICS, PG_POOL, RUNTIME_CONFIG } from './tokens';
 
 export type Infrastructure = {
   config: RuntimeConfig;
-  jwtSecret: string;
+  /** HS256 secret; ignored when `auth` is given. */
+  jwtSecret?: string;
+  /** How tokens are verified (RS256 with a JWKS, issuer and audience checks); default HS256 with `jwtSecret`. */
+  auth?: AuthSettings;
   pool: Pool;
   store: EventStore;
   /** How this process consumes other contexts' events (store subscriptions or Kafka). */
@@ -28,6 +31,8 @@ export type Infrastructure = {
   logger: PinoLogger;
   /** Distributed mode: checks the Kafka cluster answers (readiness). */
   kafkaProbe?: KafkaProbe;
+  /** Distributed mode: fails until every Kafka consumer has joined its group (readiness). */
+  consumerGroupsProbe?: KafkaProbe;
 };
 
 /** Makes the pool, the event store and the configuration injectable everywhere, and serves health. */
@@ -61,7 +66,8 @@ export class InfrastructureModule {
         { provide: EVENT_BUS, useValue: infrastructure.bus },
         { provide: METRICS, useValue: infrastructure.metrics },
         ...(infrastructure.kafkaProbe ? [{ provide: KAFKA_PROBE, useValue: infrastructure.kafkaProbe }] : []),
-        { provide: AUTH_SETTINGS, useValue: { hs256Secret: infrastructure.jwtSecret } },
+        ...(infrastructure.consumerGroupsProbe ? [{ provide: CONSUMER_GROUPS_PROBE, useValue: infrastructure.consumerGroupsProbe }] : []),
+        { provide: AUTH_SETTINGS, useValue: authSettings(infrastructure) },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_GUARD, useClass: ThrottlerGuard },
         { provide: APP_INTERCEPTOR, useClass: TimeoutInterceptor },
@@ -71,3 +77,9 @@ export class InfrastructureModule {
     };
   }
 }
+
+const authSettings = (infrastructure: Infrastructure): AuthSettings => {
+  if (infrastructure.auth) return infrastructure.auth;
+  if (!infrastructure.jwtSecret) throw new Error('no way to verify tokens: give jwtSecret or auth');
+  return { algorithm: 'HS256', hs256Secret: infrastructure.jwtSecret };
+};

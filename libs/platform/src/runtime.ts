@@ -11,13 +11,17 @@ import { accessSync, constants, existsSync, mkdirSync, readFileSync, rmSync, sta
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { Pool } from 'pg';
+import { AuthSettings } from './auth/auth.guard';
+import { JwksKeySource } from './auth/jwks';
 import { signHs256 } from './auth/jwt';
 import { ConfigError, loadConfig, RuntimeConfig } from './config';
 import { EmbeddedPostgres, EmbeddedPostgresError, startEmbeddedPostgres } from './embedded-postgres';
+import { EventBusTransport, connectEventConsumers } from './events/event-bus.transport';
 import { closeQuietly, createHttpApp } from './http-app';
 import { idempotencySchemaSql } from './http/idempotency.interceptor';
 import { createLogger } from './observability/logging';
 import { Metrics } from './observability/metrics';
+import { startTracing, traceStore } from './observability/tracing';
 
 export type ServiceDefinition = {
   /** Process name used in log lines. */
@@ -86,6 +90,7 @@ export const startService = async (definition: ServiceDefinition, env: NodeJS.Pr
     databaseUrl = embedded.url;
   }
 
+  const tracing = startTracing(config, definition.name);
   const pool = new Pool({ connectionString: databaseUrl, max: 20, application_name: definition.name });
   pool.on('error', (error) => console.error(`${definition.name}: idle database connection failed: ${error.message}`));
   let store: EventStore | undefined;
@@ -94,13 +99,17 @@ export const startService = async (definition: ServiceDefinition, env: NodeJS.Pr
   let app: NestFastifyApplication | undefined;
   let relay: Relay | undefined;
   let kafkaBus: KafkaEventBus | undefined;
+  let consumers: EventBusTransport | undefined;
   const stop = async () => {
+    // Consumers first: none may still be applying an event while the modules shut down.
+    await consumers?.close();
     await closeQuietly(app);
     await kafkaBus?.close();
     await relay?.stop();
     await store?.close();
     await pool.end().catch(() => undefined);
     await embedded?.stop();
+    await tracing.shutdown();
   };
   try {
     try {
@@ -110,10 +119,9 @@ export const startService = async (definition: ServiceDefinition, env: NodeJS.Pr
     }
     const rawStore = await createEventStore(config, pool);
     metrics = new Metrics(definition.name, rawStore);
-    store = metrics.instrumentStore(rawStore);
+    store = tracing.enabled ? traceStore(metrics.instrumentStore(rawStore)) : metrics.instrumentStore(rawStore);
     await pool.query(idempotencySchemaSql);
-    const jwtSecret = config.jwtSecret ?? (definition.allowEmbeddedDatabase ? developmentSecret(config.dataDir) : undefined);
-    if (!jwtSecret) throw new StartupError('JWT_SECRET is required (this service runs in distributed mode)');
+    const auth = authSettingsFor(config, definition.allowEmbeddedDatabase === true);
     let bus: EventBus = storeEventBus(store, { deadLetter: await deadLetterTable(pool, definition.name) });
     if (config.kafkaBrokers) {
       const kafka = createKafka({ brokers: config.kafkaBrokers, clientId: definition.name });
@@ -121,7 +129,14 @@ export const startService = async (definition: ServiceDefinition, env: NodeJS.Pr
       relay = await startRelay({ store, kafka, service: definition.name, categories: definition.ownedCategories, partitions: config.kafkaPartitions, topicPrefix: config.kafkaTopicPrefix });
       // The embedded app holds every context in one store: it consumes through it even with Kafka.
       if (!definition.allowEmbeddedDatabase) {
-        kafkaBus = await createKafkaEventBus({ kafka, pool, partitions: config.kafkaPartitions, topicPrefix: config.kafkaTopicPrefix, log: (line) => console.warn(`${definition.name}: ${line}`) });
+        kafkaBus = await createKafkaEventBus({
+          kafka,
+          pool,
+          partitions: config.kafkaPartitions,
+          topicPrefix: config.kafkaTopicPrefix,
+          sessionTimeoutMs: config.kafkaSessionTimeoutMs,
+          log: (line) => console.warn(`${definition.name}: ${line}`),
+        });
         bus = kafkaBus;
       }
     }
@@ -140,7 +155,20 @@ export const startService = async (definition: ServiceDefinition, env: NodeJS.Pr
           }
         }
       : undefined;
-    app = await createHttpApp({ config, pool, store, bus, jwtSecret, metrics, logger: createLogger(definition.name, config.logLevel), kafkaProbe }, definition);
+    // Not ready until every consumer has joined its group: after a crash that waits out the dead
+    // member's session (KAFKA_SESSION_TIMEOUT_MS), while HTTP already serves.
+    const consumerGroupsProbe = kafka
+      ? async () => {
+          const waiting = kafka.membership().filter((group) => !group.joined);
+          if (waiting.length) throw new Error(`not yet joined: ${waiting.map((group) => group.group).join(', ')}`);
+        }
+      : undefined;
+    app = await createHttpApp({ config, pool, store, bus, auth, metrics, logger: createLogger(definition.name, config.logLevel), kafkaProbe, consumerGroupsProbe }, definition);
+    // The modules' @EventPattern consumers, on the bus: after the modules' init hooks (their tables),
+    // before HTTP, so that a read-your-writes query finds its consumer running.
+    consumers = connectEventConsumers(app, bus);
+    await app.init();
+    await app.startAllMicroservices();
     try {
       await app.listen(config.port, config.host);
     } catch (error) {
@@ -155,7 +183,7 @@ export const startService = async (definition: ServiceDefinition, env: NodeJS.Pr
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
   const url = `http://${host}:${port}`;
-  if (!config.jwtSecret && definition.allowEmbeddedDatabase) {
+  if (!config.jwtSecret && config.jwtAlgorithm === 'HS256' && definition.allowEmbeddedDatabase) {
     const { token, file } = writeDevelopmentToken(config.dataDir);
     console.log(`${definition.name}: development admin token (tenant "default", also in ${file}):\n${token}`);
   }
@@ -219,6 +247,15 @@ const makeDirectories = (dir: string): void => {
   const parent = dirname(dir);
   if (parent !== dir) makeDirectories(parent);
   mkdirSync(dir);
+};
+
+/** HS256 with JWT_SECRET (embedded: a development secret kept in DATA_DIR), or RS256 with the JWKS URL. */
+const authSettingsFor = (config: RuntimeConfig, embedded: boolean): AuthSettings => {
+  const checks = { issuer: config.jwtIssuer, audience: config.jwtAudience };
+  if (config.jwtAlgorithm === 'RS256') return { algorithm: 'RS256', jwks: new JwksKeySource({ url: config.jwtJwksUrl as string, minRefetchIntervalMs: config.jwtJwksMinRefetchMs }), ...checks };
+  const secret = config.jwtSecret ?? (embedded ? developmentSecret(config.dataDir) : undefined);
+  if (!secret) throw new StartupError('JWT_SECRET is required (this service runs in distributed mode), or JWT_ALGORITHM=RS256 with JWT_JWKS_URL');
+  return { algorithm: 'HS256', hs256Secret: secret, ...checks };
 };
 
 /** The embedded app's signing secret when JWT_SECRET is unset: made once, kept in DATA_DIR (0600). */

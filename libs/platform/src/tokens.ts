@@ -5,3 +5,4 @@ export const RUNTIME_CONFIG = Symbol('RUNTIME_CONFIG');
 export const EVENT_BUS = Symbol('EVENT_BUS');
 export const METRICS = Symbol('METRICS');
 export const KAFKA_PROBE = Symbol('KAFKA_PROBE');
+export const CONSUMER_GROUPS_PROBE = Symbol('CONSUMER_GROUPS_PROBE');

@@ -19,11 +19,11 @@ export type RunningApp = {
 
 const workspaceRoot = join(__dirname, '..', '..', '..');
 
-export const spawnApp = (env: Record<string, string>): Pick<RunningApp, 'child' | 'output' | 'exited'> => {
+export const spawnApp = (env: Record<string, string>, args: readonly string[] = []): Pick<RunningApp, 'child' | 'output' | 'exited'> => {
   // The app gets its own embedded database, and relays to Kafka only when a test asks: the test
   // run's broker is shared, and its real topics are not the place for test events.
   const { DATABASE_URL: _database, KAFKA_BROKERS: _kafka, ...inherited } = process.env;
-  const child = spawn(process.execPath, [join(workspaceRoot, 'dist/apps/crm/src/main.js')], { cwd: workspaceRoot, env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [join(workspaceRoot, 'dist/apps/crm/src/main.js'), ...args], { cwd: workspaceRoot, env: { ...inherited, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -3,8 +3,10 @@ import { EventEnvelope, EventMetadata, LeadConverted, NewEvent, streamId } from 
 import { CommandContext, storeEventBus } from '@crm/event-sourcing';
 import { opportunityStreamId } from '@crm/opportunities-domain';
 import { createPostgresEventStore, PostgresEventStore } from '@crm/postgres-event-store';
+import { RunningConsumers, startEventConsumers } from '@crm/platform';
 import { createTestSchema, describeWithInfra } from '@crm/testing';
 import { Pool } from 'pg';
+import { OpportunitiesConsumers } from './opportunities.consumers';
 import { OpportunitiesService } from './opportunities.service';
 import { stageDefaultsOnly } from './settings';
 
@@ -16,19 +18,28 @@ describeWithInfra(['postgres'], 'opportunities service against PostgreSQL', () =
   let drop: () => Promise<void>;
   let store: PostgresEventStore;
   let service: OpportunitiesService;
+  // Each started service's bus consumers (the @EventPattern handlers), stopped with it.
+  const consumers = new Map<OpportunitiesService, RunningConsumers>();
   let now: Date;
   const tenantId = `tenant-${randomUUID()}`;
   const metadata: EventMetadata = { tenantId, actor: { id: 'rep-1', role: 'rep' }, correlationId: 'corr-1', causationId: 'corr-1' };
   const context = (at: Date, expectedRevision?: number): CommandContext => ({ metadata, now: at.toISOString(), expectedRevision });
 
   const startService = async () => {
-    const started = new OpportunitiesService(store, pool, { schema, clock: () => now, staleCheckEveryMs: 0 }, stageDefaultsOnly, storeEventBus(store));
+    const bus = storeEventBus(store);
+    const started = new OpportunitiesService(store, pool, { schema, clock: () => now, staleCheckEveryMs: 0 }, stageDefaultsOnly, bus);
     await started.onModuleInit();
+    consumers.set(started, await startEventConsumers(bus, [OpportunitiesConsumers], [{ provide: OpportunitiesService, useValue: started }]));
     return started;
+  };
+  const stopService = async (stopped = service) => {
+    await consumers.get(stopped)?.close();
+    consumers.delete(stopped);
+    await stopped.onModuleDestroy();
   };
 
   const restart = async () => {
-    await service.onModuleDestroy();
+    await stopService();
     service = await startService();
   };
 
@@ -40,7 +51,7 @@ describeWithInfra(['postgres'], 'opportunities service against PostgreSQL', () =
     service = await startService();
   });
   afterEach(async () => {
-    await service.onModuleDestroy();
+    await stopService();
     await store.close();
     await drop();
   });
@@ -138,7 +149,7 @@ describeWithInfra(['postgres'], 'opportunities service against PostgreSQL', () =
     now = new Date(t0 + 36 * dayMs);
     const replica = await startService();
     const [mine, theirs] = await Promise.all([service.checkStaleDeals(), replica.checkStaleDeals()]);
-    await replica.onModuleDestroy();
+    await stopService(replica);
     expect(mine + theirs).toBeGreaterThanOrEqual(1);
     const second = await service.get(id, tenantId);
     await service.viewSubscription?.waitFor(second.events[second.events.length - 1].globalPosition, 10_000);
@@ -184,7 +195,7 @@ describeWithInfra(['postgres'], 'opportunities service against PostgreSQL', () =
     expect(a.opportunityId && c.opportunityId).toBeTruthy();
 
     const incremental = await viewRows();
-    await service.onModuleDestroy();
+    await stopService();
     await pool.query(`TRUNCATE "${schema}".opportunity_view, "${schema}".opportunity_activity`);
     await pool.query(`DELETE FROM "${schema}".subscription_checkpoints WHERE name = 'opportunities.opportunity-view'`);
     service = await startService();

@@ -1,16 +1,16 @@
 /** Quoted `schema.table` names of the service's own tables. */
-export type OpportunityTables = { schema: string; view: string; activity: string };
+export type OpportunityTables = { schema: string; view: string; activity: string; team: string };
 
 export const opportunityTables = (schema: string): OpportunityTables => {
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`not a plain schema name: ${schema}`);
-  return { schema, view: `${schema}.opportunity_view`, activity: `${schema}.opportunity_activity` };
+  return { schema, view: `${schema}.opportunity_view`, activity: `${schema}.opportunity_activity`, team: `${schema}.team_members` };
 };
 
 /**
  * The opportunities service's own tables: the deal read model and the last logged activity per
  * deal. Created at module start; the advisory lock keeps replicas starting together from racing.
  */
-export const opportunitiesSchemaSql = ({ schema, view, activity }: OpportunityTables): string => `
+export const opportunitiesSchemaSql = ({ schema, view, activity, team }: OpportunityTables): string => `
 SELECT pg_advisory_xact_lock(hashtextextended('${schema}.schema', 0));
 CREATE SCHEMA IF NOT EXISTS ${schema};
 CREATE TABLE IF NOT EXISTS ${view} (
@@ -52,5 +52,14 @@ CREATE TABLE IF NOT EXISTS ${activity} (
   opportunity_id uuid NOT NULL,
   last_activity_at timestamptz NOT NULL,
   PRIMARY KEY (tenant_id, opportunity_id)
+);
+
+-- Who reports to whom, from the tasks context's TeamMemberUpserted: what record access needs.
+CREATE TABLE IF NOT EXISTS ${team} (
+  tenant_id text NOT NULL,
+  member_id text NOT NULL,
+  manager_id text,
+  region text,
+  PRIMARY KEY (tenant_id, member_id)
 );
 `;

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DealWentStale, EventEnvelope, ForecastCategory, LeadConverted, Money, parseMoney, PipelineStage } from '@crm/contracts';
-import { CommandContext, CommandRejected, EventBus, EventStore, Subscription, WrongExpectedRevisionError, createCommandHandler, derivedEventId, foldEvents, metadataCausedBy } from '@crm/event-sourcing';
+import { DealWentStale, EventEnvelope, ForecastCategory, LeadConverted, Money, parseMoney, PipelineStage, TeamMemberUpserted } from '@crm/contracts';
+import { CommandContext, CommandRejected, EventBus, EventStore, SqlExecutor, Subscription, WrongExpectedRevisionError, createCommandHandler, derivedEventId, foldEvents, metadataCausedBy } from '@crm/event-sourcing';
 import {
   defaultIdleDays,
   Opportunity,
@@ -17,12 +17,12 @@ import {
   pipelineStreamId,
   stageKey,
 } from '@crm/opportunities-domain';
-import { EVENT_BUS, EVENT_STORE, FieldError, PG_POOL, RequestValidationFailed } from '@crm/platform';
+import { AccessScope, accessScope, EVENT_BUS, EVENT_STORE, FieldError, inScope, PG_POOL, readDirectory, RequestActor, RequestValidationFailed } from '@crm/platform';
 import { Pool } from 'pg';
 import { opportunityView, OpportunityView } from './http/opportunity.view';
 import { opportunitiesSchemaSql, opportunityTables, OpportunityTables } from './opportunities.schema';
 import { OpportunityQueries } from './opportunity.queries';
-import { activityCategories, projectOpportunityEvents } from './opportunity-view.projection';
+import { projectOpportunityEvents } from './opportunity-view.projection';
 import { OPPORTUNITIES_SETTINGS, OpportunitiesSettings, WIN_PROBABILITIES, WinProbabilities } from './settings';
 
 export type DealResult = { state: Opportunity; revision: number; position: number | null };
@@ -38,6 +38,8 @@ export type OpenOpportunityInput = {
   stage?: string;
   expectedCloseDate: string;
   leadId?: string;
+  /** The customer account (leads context); its id only, as this context cannot read the leads context's accounts. */
+  accountId?: string;
   occurredAt?: string;
 };
 export type UpdateOpportunityInput = { amount?: string; currency?: string; expectedCloseDate?: string; ownerId?: string; forecastCategory?: ForecastCategory; name?: string };
@@ -46,6 +48,13 @@ export type LoseOpportunityInput = { reason: string; competitor?: string; occurr
 export type PipelineStageInput = { name: string; probability: number; forecastCategory: ForecastCategory; idleDays?: number };
 
 const dayMs = 86_400_000;
+
+/** The names (checkpoints, Kafka consumer groups) of the opportunities context's bus consumers. */
+export const opportunitiesConsumers = {
+  activities: 'opportunities.activities',
+  leadConversions: 'opportunities.lead-conversions',
+  teamDirectory: 'opportunities.team-directory',
+} as const;
 
 /** Commands of the opportunities context, its read model, and the policies that react to events. */
 @Injectable()
@@ -56,9 +65,7 @@ export class OpportunitiesService implements OnModuleInit, OnModuleDestroy {
   readonly tables: OpportunityTables;
   readonly queries: OpportunityQueries;
   viewSubscription?: Subscription;
-  conversionSubscription?: Subscription;
   private subscriptions: Subscription[] = [];
-  activitySubscription?: Subscription;
   private staleTimer?: NodeJS.Timeout;
   private staleCheck?: Promise<number>;
 
@@ -87,30 +94,33 @@ export class OpportunitiesService implements OnModuleInit, OnModuleDestroy {
       },
       onError: onError('opportunity view'),
     });
-    // The tasks service's activities, from the bus (the store in embedded mode, Kafka otherwise).
-    this.activitySubscription = await this.bus.subscribe({
-      name: 'opportunities.activities',
-      categories: activityCategories,
-      handler: async (events, { tx }) => {
-        if (!tx) throw new Error('activity tracking needs a transactional subscription');
-        await projectOpportunityEvents(events, tx, this.tables);
-      },
-      onError: onError('activities'),
-    });
-    // From the beginning: conversions made while this service was not yet running open their deals too.
-    this.conversionSubscription = await this.bus.subscribe({
-      name: 'opportunities.lead-conversions',
-      categories: ['lead'],
-      transactional: false,
-      handler: async (events) => {
-        for (const event of events) if (event.type === 'LeadConverted') await this.openFromLeadConversion(event);
-      },
-      onError: onError('lead conversions'),
-    });
-    this.subscriptions = [this.viewSubscription, this.activitySubscription, this.conversionSubscription];
+    // Other contexts' events (activities, conversions, the team directory) reach OpportunitiesConsumers.
+    this.subscriptions = [this.viewSubscription];
     if (this.settings.staleCheckEveryMs > 0) {
       this.staleTimer = setInterval(() => void this.runStaleCheck(), this.settings.staleCheckEveryMs);
       this.staleTimer.unref();
+    }
+  }
+
+  /** The bus consumers (@EventPattern handlers in OpportunitiesConsumers), once they run: what tests and reads wait on. */
+  get activitySubscription(): Subscription | undefined {
+    return this.bus.subscription(opportunitiesConsumers.activities);
+  }
+
+  get conversionSubscription(): Subscription | undefined {
+    return this.bus.subscription(opportunitiesConsumers.leadConversions);
+  }
+
+  /** Records a team member's manager and region: who may see which deals (a manager those of the reps under them). */
+  async applyTeamDirectory(events: EventEnvelope[], tx: SqlExecutor): Promise<void> {
+    for (const event of events) {
+      if (event.type !== 'TeamMemberUpserted') continue;
+      const member = event.data as TeamMemberUpserted['data'];
+      await tx.query(
+        `INSERT INTO ${this.tables.team} (tenant_id, member_id, manager_id, region) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (tenant_id, member_id) DO UPDATE SET manager_id = EXCLUDED.manager_id, region = EXCLUDED.region`,
+        [event.metadata.tenantId, member.memberId, member.managerId ?? null, member.region ?? null],
+      );
     }
   }
 
@@ -170,6 +180,7 @@ export class OpportunitiesService implements OnModuleInit, OnModuleDestroy {
         stage: input.stage,
         expectedCloseDate: input.expectedCloseDate,
         leadId: input.leadId?.toLowerCase(),
+        ...(input.accountId ? { accountId: input.accountId.toLowerCase() } : {}),
         occurredAt: instant(input.occurredAt, context),
         pipeline: pipeline.stages,
       },
@@ -183,6 +194,18 @@ export class OpportunitiesService implements OnModuleInit, OnModuleDestroy {
     const state = foldEvents(opportunityDecider, events as unknown as OpportunityStreamEvent[]);
     if (!state.exists) throw notFound();
     return { state, revision, events };
+  }
+
+  /** What the caller may see of the tenant's deals (by owner), from this context's copy of the team directory. */
+  async scopeOf(actor: RequestActor): Promise<AccessScope> {
+    return accessScope(actor, await readDirectory(this.pool, this.tables.team, actor.tenantId));
+  }
+
+  /** The deal, when the caller may see it: another owner's deal is a 404 like another tenant's. */
+  async getFor(opportunityId: string, actor: RequestActor): Promise<{ state: Opportunity; revision: number; events: EventEnvelope[] }> {
+    const found = await this.get(opportunityId, actor.tenantId);
+    if (!inScope(await this.scopeOf(actor), { ownerId: found.state.ownerId })) throw notFound();
+    return found;
   }
 
   async changeStage(opportunityId: string, stage: string, occurredAt: string | undefined, context: CommandContext): Promise<DealResult> {

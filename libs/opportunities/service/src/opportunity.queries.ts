@@ -1,4 +1,4 @@
-import { sqlConditions } from '@crm/platform';
+import { AccessScope, applyScope, sqlConditions } from '@crm/platform';
 import { OpportunityStatus } from '@crm/contracts';
 import { Opportunity } from '@crm/opportunities-domain';
 import { Pool } from 'pg';
@@ -22,6 +22,8 @@ export type OpportunityListOptions = {
   sort?: OpportunitySort;
   limit?: number;
   cursor?: unknown[];
+  /** Only the deals the caller may see (absent: the whole tenant). */
+  scope?: AccessScope;
 };
 
 export type ListedOpportunity = { state: Opportunity; revision: number; lastActivityAt: string | null };
@@ -50,6 +52,7 @@ export class OpportunityQueries {
     const { column, type } = sortColumns[sort.replace(/^-/, '')];
     const limit = options.limit ?? 25;
     const { where, params, add } = sqlConditions((p) => `tenant_id = ${p}`, tenantId);
+    applyScope({ where, params }, options.scope, 'owner_id');
     if (options.status) add((p) => `status = ${p}`, options.status);
     if (options.stage) add((p) => `lower(stage) = lower(${p})`, options.stage.trim());
     if (options.ownerId) add((p) => `owner_id = ${p}`, options.ownerId);

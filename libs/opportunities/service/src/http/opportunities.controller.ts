@@ -46,6 +46,7 @@ export class OpportunitiesController {
       sort,
       limit: query.limit,
       cursor: cursorFor(sort, query.cursor),
+      scope: await this.opportunities.scopeOf(actor),
     });
     return { items: await this.opportunities.present(actor.tenantId, page.items), nextCursor: page.next ? encodeCursor(page.next) : null };
   }
@@ -53,7 +54,7 @@ export class OpportunitiesController {
   @Get(':id')
   @ApiOperation({ summary: 'A deal with its probability (saying where it comes from), forecast category, ages and staleness' })
   async get(@Param('id', uuidPipe, lowercase) id: string, @CurrentActor() actor: RequestActor, @Res({ passthrough: true }) reply: FastifyReply) {
-    const { state, revision } = await this.opportunities.get(id, actor.tenantId);
+    const { state, revision } = await this.opportunities.getFor(id, actor);
     reply.header('etag', etag(revision));
     const [view] = await this.opportunities.present(actor.tenantId, [{ state, revision }]);
     return view;
@@ -62,7 +63,7 @@ export class OpportunitiesController {
   @Get(':id/history')
   @ApiOperation({ summary: 'The deal’s events in order, with who did what and when' })
   async history(@Param('id', uuidPipe, lowercase) id: string, @CurrentActor() actor: RequestActor) {
-    const { events } = await this.opportunities.get(id, actor.tenantId);
+    const { events } = await this.opportunities.getFor(id, actor);
     return { opportunityId: id, events: events.map(historyEntry) };
   }
 
@@ -70,24 +71,28 @@ export class OpportunitiesController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Move the deal to an open stage, forward or back (If-Match honoured)' })
   async changeStage(@Param('id', uuidPipe, lowercase) id: string, @Body() dto: ChangeStageDto, @Headers('if-match') ifMatch: string | undefined, @CurrentActor() actor: RequestActor, @Res({ passthrough: true }) reply: FastifyReply) {
+    await this.opportunities.getFor(id, actor);
     return this.respond(reply, actor, await this.opportunities.changeStage(id, dto.stage, dto.occurredAt, commandContext(actor, ifMatch)));
   }
 
   @Patch(':id')
   @ApiOperation({ summary: 'Change amount, close date, owner, name, or override the forecast category' })
   async update(@Param('id', uuidPipe, lowercase) id: string, @Body() dto: UpdateOpportunityDto, @Headers('if-match') ifMatch: string | undefined, @CurrentActor() actor: RequestActor, @Res({ passthrough: true }) reply: FastifyReply) {
+    await this.opportunities.getFor(id, actor);
     return this.respond(reply, actor, await this.opportunities.update(id, dto, commandContext(actor, ifMatch)));
   }
 
   @Post(':id/win')
   @HttpCode(200)
   async win(@Param('id', uuidPipe, lowercase) id: string, @Body() dto: WinOpportunityDto, @Headers('if-match') ifMatch: string | undefined, @CurrentActor() actor: RequestActor, @Res({ passthrough: true }) reply: FastifyReply) {
+    await this.opportunities.getFor(id, actor);
     return this.respond(reply, actor, await this.opportunities.win(id, dto, commandContext(actor, ifMatch)));
   }
 
   @Post(':id/lose')
   @HttpCode(200)
   async lose(@Param('id', uuidPipe, lowercase) id: string, @Body() dto: LoseOpportunityDto, @Headers('if-match') ifMatch: string | undefined, @CurrentActor() actor: RequestActor, @Res({ passthrough: true }) reply: FastifyReply) {
+    await this.opportunities.getFor(id, actor);
     return this.respond(reply, actor, await this.opportunities.lose(id, dto, commandContext(actor, ifMatch)));
   }
 
@@ -95,6 +100,7 @@ export class OpportunitiesController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Reopen a won or lost deal in the stage it was closed from' })
   async reopen(@Param('id', uuidPipe, lowercase) id: string, @Headers('if-match') ifMatch: string | undefined, @CurrentActor() actor: RequestActor, @Res({ passthrough: true }) reply: FastifyReply) {
+    await this.opportunities.getFor(id, actor);
     return this.respond(reply, actor, await this.opportunities.reopen(id, commandContext(actor, ifMatch)));
   }
 

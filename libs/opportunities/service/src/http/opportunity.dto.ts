@@ -21,6 +21,10 @@ export class OpenOpportunityDto {
   @ApiPropertyOptional({ description: 'An open stage of the pipeline; the first one when absent' }) @Optional() @IsString() @Matches(nonBlank, { message: 'stage must not be blank' }) @MaxLength(100) stage?: string;
   @ApiProperty({ example: '2026-12-31' }) @IsCalendarDate() expectedCloseDate!: string;
   @ApiPropertyOptional({ description: 'The lead this deal came from' }) @Optional() @Matches(uuidPattern, { message: 'leadId must be a lead id' }) leadId?: string;
+  @ApiPropertyOptional({ format: 'uuid', description: 'The customer account (leads context) the deal is with; accountName stays the readable name' })
+  @Optional()
+  @Matches(uuidPattern, { message: 'accountId must be an account id (UUID)' })
+  accountId?: string;
   @ApiPropertyOptional({ description: 'Backdated opening time for imports (ISO-8601)' }) @Optional() @IsPastInstant() occurredAt?: string;
 }
 
