@@ -527,4 +527,31 @@ describe('authorisation matrix (embedded app)', () => {
     }
     expect(failures).toEqual([]);
   }, 300_000);
+
+  it('refuses an accountId the rep may not see in a contact or a conversion as an unknown account, appending nothing', async () => {
+    const others = await create('account', 'others');
+    const own = await create('account', 'own');
+    const contact = await create('contact', 'own');
+    const lead = await create('lead', 'own');
+    expectStatus(await admin('acme')('POST', `/leads/${lead.id}/qualify`), 200);
+    const leadRevision = await revisionOf(lead);
+    const contactRevision = await revisionOf(contact);
+    const rep = actor('rep');
+    const before = await quietCounts();
+    const refusals = [
+      await rep('POST', '/contacts', { name: 'Attached Elsewhere', email: `${unique()}@contact.example`, accountId: others.id }),
+      await rep('PATCH', `/contacts/${contact.id}`, { accountId: others.id }),
+      await rep('POST', `/leads/${lead.id}/convert`, { amount: '1000.00', currency: 'EUR', productType: 'platform', expectedCloseDate: future, accountId: others.id }),
+    ];
+    for (const refused of refusals) expect([refused.status, (refused.body as { code?: string }).code]).toEqual([422, 'unknown-account']);
+    expect(await eventCounts()).toEqual(before);
+    expect(await revisionOf(lead)).toBe(leadRevision);
+    expect(await revisionOf(contact)).toBe(contactRevision);
+    // The same requests naming the rep's own account go through.
+    expectStatus(await rep('POST', '/contacts', { name: 'Attached Here', email: `${unique()}@contact.example`, accountId: own.id }), 201);
+    expectStatus(await rep('PATCH', `/contacts/${contact.id}`, { accountId: own.id }), 200);
+    const converted = await rep('POST', `/leads/${lead.id}/convert`, { amount: '1000.00', currency: 'EUR', productType: 'platform', expectedCloseDate: future, accountId: own.id });
+    expectStatus(converted, 201);
+    expect((converted.body as { accountId: string }).accountId).toBe(own.id);
+  }, 120_000);
 });

@@ -132,6 +132,14 @@ export class CustomersService implements OnModuleInit, OnModuleDestroy {
     return found;
   }
 
+  /**
+   * Refuses an `accountId` in a request (a contact's account, a conversion's) that names an account
+   * the caller may not see exactly as one that names no account: 422 unknown-account.
+   */
+  async assertAccountVisible(accountId: string, actor: RequestActor): Promise<void> {
+    await this.getAccountFor(accountId.toLowerCase(), actor).catch((error: unknown) => Promise.reject(error instanceof CommandRejected && error.kind === 'not_found' ? unknownAccount() : error));
+  }
+
   /** The contact, when the caller may see it: another owner's is a 404 like another tenant's. */
   async getContactFor(contactId: string, actor: RequestActor): Promise<{ state: OpenContact; revision: number; events: EventEnvelope[] }> {
     const found = await this.getContact(contactId, actor.tenantId);

@@ -122,6 +122,7 @@ export class ContactsController {
   @HttpCode(201)
   @ApiOperation({ summary: 'Create a contact (409 naming the existing one on a duplicate e-mail or phone, as for leads)' })
   async create(@Body() dto: CreateContactDto, @CurrentActor() actor: RequestActor, @Res({ passthrough: true }) reply: FastifyReply) {
+    if (dto.accountId) await this.customers.assertAccountVisible(dto.accountId, actor);
     const result = await this.customers.createContact(dto, commandContext(actor));
     reply.header('location', `/contacts/${result.contactId}`);
     return respondContact(reply, result);
@@ -145,6 +146,7 @@ export class ContactsController {
   @Patch(':id')
   async update(@Param('id', contactUuid) id: string, @Body() dto: UpdateContactDto, @Headers('if-match') ifMatch: string | undefined, @CurrentActor() actor: RequestActor, @Res({ passthrough: true }) reply: FastifyReply) {
     await this.customers.getContactFor(id.toLowerCase(), actor);
+    if (dto.accountId) await this.customers.assertAccountVisible(dto.accountId, actor);
     return respondContact(reply, await this.customers.updateContact(id.toLowerCase(), dto, commandContext(actor, ifMatch)));
   }
 

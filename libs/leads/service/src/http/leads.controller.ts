@@ -1,8 +1,9 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Optional, Param, ParseUUIDPipe, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { CommandRejected } from '@crm/event-sourcing';
 import { CurrentActor, RequestActor, assertMayBackdate, awaitPosition, commandContext, decodeCursor, encodeCursor, etag, historyEntry, requireRole } from '@crm/platform';
 import type { FastifyReply } from 'fastify';
+import { CustomersService } from '../customers.service';
 import { LeadResult, LeadsService } from '../leads.service';
 import { LeadQueries } from '../lead.queries';
 import { AssignLeadDto, CaptureLeadDto, CaptureQuery, ConvertLeadDto, DisqualifyLeadDto, ListLeadsQuery, MergeLeadDto, RecordEngagementDto, UpdateLeadDto } from './lead.dto';
@@ -17,6 +18,7 @@ export class LeadsController {
   constructor(
     private readonly leads: LeadsService,
     private readonly queries: LeadQueries,
+    @Optional() private readonly customers?: CustomersService,
   ) {}
 
   @Post()
@@ -104,6 +106,7 @@ export class LeadsController {
   @ApiOperation({ summary: 'Convert a qualified lead; creates or links the account (by accountId or company name) and the contact; their ids and the opportunity id are carried by LeadConverted' })
   async convert(@Param('id', uuid) id: string, @Body() dto: ConvertLeadDto, @Headers('if-match') ifMatch: string | undefined, @CurrentActor() actor: RequestActor, @Res({ passthrough: true }) reply: FastifyReply) {
     await this.leads.getFor(id, actor);
+    if (dto.accountId && this.customers) await this.customers.assertAccountVisible(dto.accountId, actor);
     const result = await this.leads.convert(id, dto, commandContext(actor, ifMatch));
     setCommandHeaders(reply, result);
     return { leadId: id, opportunityId: result.opportunityId, accountId: result.accountId ?? null, contactId: result.contactId ?? null, position: result.position };
