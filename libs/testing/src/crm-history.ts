@@ -1392,3 +1392,34 @@ export function* generateCrmHistory(options: CrmHistoryOptions): Generator<Gener
 }
 
 export const generateCrmHistoryArray = (options: CrmHistoryOptions): GeneratedEvent[] => Array.from(generateCrmHistory(options));
+
+/**
+ * Appends a generated history as concurrent writers would: each of `writers` owns a share of the
+ * streams (by a hash of the stream id) and appends its events in generated order, one stream's run
+ * of consecutive events per call, so streams interleave as they do in production. Resolves to the
+ * highest position appended.
+ */
+export const appendConcurrently = async (
+  store: { appendToStream: (streamId: string, events: CrmNewEvent[]) => Promise<{ position: number }> },
+  history: readonly GeneratedEvent[],
+  writers: number,
+): Promise<number> => {
+  const shares: GeneratedEvent[][][] = Array.from({ length: writers }, () => []);
+  const writerOf = (id: string) => [...id].reduce((hash, char) => (hash * 31 + char.charCodeAt(0)) >>> 0, 7) % writers;
+  for (const entry of history) {
+    const runs = shares[writerOf(entry.streamId)];
+    const last = runs[runs.length - 1];
+    if (last && last[0].streamId === entry.streamId) last.push(entry);
+    else runs.push([entry]);
+  }
+  let position = 0;
+  await Promise.all(
+    shares.map(async (runs) => {
+      for (const run of runs) {
+        const result = await store.appendToStream(run[0].streamId, run.map((entry) => entry.event));
+        position = Math.max(position, result.position);
+      }
+    }),
+  );
+  return position;
+};

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { storeEventBus } from '@crm/event-sourcing';
 import { createPostgresEventStore, PostgresEventStore } from '@crm/postgres-event-store';
 import { RunningConsumers, startEventConsumers } from '@crm/platform';
-import { createTestSchema, describeWithInfra, GeneratedEvent, generateCrmHistoryArray } from '@crm/testing';
+import { appendConcurrently, createTestSchema, describeWithInfra, GeneratedEvent, generateCrmHistoryArray } from '@crm/testing';
 import { Pool } from 'pg';
 import { AnalyticsConsumers } from './analytics.consumers';
 import { AnalyticsService } from './analytics.service';
@@ -62,28 +62,7 @@ describeWithInfra(['postgres'], 'revenue forecasts: driver regression and ARIMA'
   const tenantId = `tenant-${randomUUID()}`;
   const shortTenantId = `tenant-${randomUUID()}`;
 
-  const appendAll = async (history: GeneratedEvent[]) => {
-    // Four writers, each owning a share of the streams and appending a run of one stream's
-    // consecutive events per call, in generated order.
-    const writers: GeneratedEvent[][][] = [[], [], [], []];
-    const writerOf = (id: string) => [...id].reduce((hash, char) => (hash * 31 + char.charCodeAt(0)) >>> 0, 7) % writers.length;
-    for (const entry of history) {
-      const runs = writers[writerOf(entry.streamId)];
-      const last = runs[runs.length - 1];
-      if (last && last[0].streamId === entry.streamId) last.push(entry);
-      else runs.push([entry]);
-    }
-    let position = 0;
-    await Promise.all(
-      writers.map(async (runs) => {
-        for (const run of runs) {
-          const result = await store.appendToStream(run[0].streamId, run.map((entry) => entry.event));
-          position = Math.max(position, result.position);
-        }
-      }),
-    );
-    return position;
-  };
+  const appendAll = (history: GeneratedEvent[]) => appendConcurrently(store, history, 4);
 
   beforeAll(async () => {
     ({ pool, schema, drop } = await createTestSchema('analytics_drivers'));

@@ -3,7 +3,7 @@ import { categoryOf, formatMoney, OpportunityOpened, OpportunityReopened, Opport
 import { storeEventBus } from '@crm/event-sourcing';
 import { createPostgresEventStore, PostgresEventStore } from '@crm/postgres-event-store';
 import { RunningConsumers, startEventConsumers } from '@crm/platform';
-import { createTestSchema, describeWithInfra, GeneratedEvent, generateCrmHistoryArray } from '@crm/testing';
+import { appendConcurrently, createTestSchema, describeWithInfra, GeneratedEvent, generateCrmHistoryArray } from '@crm/testing';
 import { Pool } from 'pg';
 import { groupings, Range } from './analytics.queries';
 import { projectedTables } from './analytics.schema';
@@ -38,25 +38,7 @@ describeWithInfra(['postgres'], 'analytics on a generated history', () => {
     consumers = await startEventConsumers(bus, [AnalyticsConsumers], [{ provide: AnalyticsService, useValue: service }]);
     history = generateCrmHistoryArray({ seed: 2026, tenantId, events: eventCount, currencies: ['EUR', 'USD'] });
 
-    // Each writer owns a share of the streams and appends its events in generated order, a run of
-    // one stream's consecutive events per call: streams interleave as they would in production.
-    const shares: GeneratedEvent[][][] = Array.from({ length: writers }, () => []);
-    const writerOf = (id: string) => [...id].reduce((hash, char) => (hash * 31 + char.charCodeAt(0)) >>> 0, 7) % writers;
-    for (const entry of history) {
-      const runs = shares[writerOf(entry.streamId)];
-      const last = runs[runs.length - 1];
-      if (last && last[0].streamId === entry.streamId) last.push(entry);
-      else runs.push([entry]);
-    }
-    let position = 0;
-    await Promise.all(
-      shares.map(async (runs) => {
-        for (const run of runs) {
-          const result = await store.appendToStream(run[0].streamId, run.map((entry) => entry.event));
-          position = Math.max(position, result.position);
-        }
-      }),
-    );
+    const position = await appendConcurrently(store, history, writers);
     await service.waitFor(position, 120_000);
   }, 600_000);
   afterAll(async () => {
