@@ -16,14 +16,12 @@
 //
 // PostgreSQL: DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test, else an embedded server
 // in a temporary directory; everything lives in a fresh schema dropped at the end, also on failure.
-import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
-import { dist, log, postgres, seconds } from '../support/infra.mjs';
+import { dist, log, newPool, onInterrupt, postgres, scratchSchema, seconds, writerOf } from '../support/infra.mjs';
 
 const require = createRequire(import.meta.url);
 require('reflect-metadata'); // the TypeORM entities' decorators need it before they load
-const { Client, Pool } = require('pg');
 const { categoryOf } = dist('libs/contracts/src/streams.js');
 const { generateCrmHistory } = dist('libs/testing/src/crm-history.js');
 const { createPostgresEventStore } = dist('libs/postgres-event-store/src/index.js');
@@ -44,12 +42,6 @@ const rate = (events, ms) => Math.round(events / Math.max(ms / 1000, 1e-6));
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 // --- load ----------------------------------------------------------------------------------------
-
-const writerOf = (streamId) => {
-  let hash = 7;
-  for (let i = 0; i < streamId.length; i++) hash = (hash * 31 + streamId.charCodeAt(i)) >>> 0;
-  return hash % writers;
-};
 
 /**
  * Appends the generated history chunk by chunk. Within a chunk each writer owns the streams that
@@ -77,7 +69,7 @@ const loadHistory = async (store) => {
       }
       const { streamId, event } = next.value;
       lastOccurred = Math.max(lastOccurred, Date.parse(event.occurredAt));
-      const runs = shares[writerOf(streamId)];
+      const runs = shares[writerOf(streamId, writers)];
       const last = runs[runs.length - 1];
       if (last && last.streamId === streamId) last.events.push(event);
       else runs.push({ streamId, events: [event] });
@@ -216,29 +208,13 @@ export const run = async () => {
     log(`skipped: ${server.error}`);
     return [{ case: 'skipped: no PostgreSQL', measure: '-', value: 1, baselineName: 'n/a', baseline: 1, note: server.error }];
   }
-  const schema = `bench_analytics_${randomBytes(4).toString('hex')}`;
-  // Tagged so that an interrupted run can end its own sessions (and only those) and drop the schema.
-  const applicationName = `bench-${schema}`;
-  const pool = new Pool({ connectionString: server.url, max: writers + 2, application_name: applicationName });
-  pool.on('error', () => undefined);
-  const dropSchema = async () => {
-    const client = new Client({ connectionString: server.url });
-    await client.connect();
-    try {
-      await client.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [applicationName]);
-      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    } finally {
-      await client.end();
-    }
-  };
-  const interrupted = async (signal) => {
-    log(`${signal}: dropping ${schema}`);
-    await dropSchema().catch((error) => log(`could not drop ${schema}: ${error.message}`));
-    await server.stop().catch(() => undefined);
-    process.exit(130);
-  };
-  process.once('SIGINT', interrupted);
-  process.once('SIGTERM', interrupted);
+  // Sessions tagged with the schema's name, so that cleaning up (also on Ctrl-C) ends only this run's.
+  const { schema, applicationName, drop: dropSchema } = scratchSchema(server.url, 'bench_analytics');
+  const pool = newPool({ connectionString: server.url, max: writers + 2, application_name: applicationName });
+  const removeInterruptGuard = onInterrupt(async () => {
+    await dropSchema();
+    await server.stop();
+  });
 
   let store;
   let dataSource;
@@ -317,8 +293,7 @@ export const run = async () => {
     log(`wall time ${seconds(performance.now() - started)}`);
     return rows;
   } finally {
-    process.off('SIGINT', interrupted);
-    process.off('SIGTERM', interrupted);
+    removeInterruptGuard();
     await dataSource?.destroy().catch(() => undefined);
     await store?.close().catch(() => undefined);
     await pool.end().catch(() => undefined);

@@ -26,14 +26,12 @@
 //
 // PostgreSQL: DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test, else an embedded server;
 // everything lives in a fresh schema dropped at the end, also on failure or Ctrl-C.
-import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
-import { dist, log, newPool, percentile, postgres, seconds, skipped } from '../support/infra.mjs';
+import { dist, log, newPool, onInterrupt, percentile, postgres, scratchSchema, seconds, skipped, writerOf } from '../support/infra.mjs';
 
 const require = createRequire(import.meta.url);
 require('reflect-metadata'); // the TypeORM entities' decorators need it before they load
-const { Client } = require('pg');
 const { generateCrmHistory } = dist('libs/testing/src/crm-history.js');
 const { endOfDay, parseDay, parsePeriod } = dist('libs/analytics/domain/src/index.js');
 const { AnalyticsForecasts, AnalyticsQueries, analyticsSchemaSql, createAnalyticsDataSource, managerOn, projectEvents, projectedTables } = dist('libs/analytics/service/src/index.js');
@@ -50,12 +48,6 @@ const tenantId = 'tenant-bench';
 const rate = (count, ms) => Math.round(count / Math.max(ms / 1000, 1e-6));
 
 // --- seeding -------------------------------------------------------------------------------------
-
-const writerOf = (streamId) => {
-  let hash = 7;
-  for (let i = 0; i < streamId.length; i++) hash = (hash * 31 + streamId.charCodeAt(i)) >>> 0;
-  return hash % writers;
-};
 
 /**
  * Generates the history until the requested number of opportunities has been opened and projects
@@ -85,7 +77,7 @@ const seed = async (pool, dataSource, schema) => {
       const revision = revisions.get(streamId) ?? 0;
       revisions.set(streamId, revision + 1);
       clock = Math.max(clock, Date.parse(event.occurredAt));
-      shares[writerOf(streamId)].push({ ...event, streamId, revision, globalPosition: ++position, recordedAt: new Date(clock).toISOString() });
+      shares[writerOf(streamId, writers)].push({ ...event, streamId, revision, globalPosition: ++position, recordedAt: new Date(clock).toISOString() });
       if (event.type === 'OpportunityOpened') opened++;
       size++;
     }
@@ -368,28 +360,13 @@ const timeRuns = async (fn) => {
 export const run = async () => {
   const server = await postgres('forecast');
   if (server.error) return skipped('no PostgreSQL', server.error);
-  const schema = `bench_forecast_${randomBytes(4).toString('hex')}`;
-  // Tagged so that an interrupted run can end its own sessions (and only those) and drop the schema.
-  const applicationName = `bench-${schema}`;
+  // Sessions tagged with the schema's name, so that cleaning up (also on Ctrl-C) ends only this run's.
+  const { schema, applicationName, drop: dropSchema } = scratchSchema(server.url, 'bench_forecast');
   const pool = newPool({ connectionString: server.url, max: writers + 2, application_name: applicationName });
-  const dropSchema = async () => {
-    const client = new Client({ connectionString: server.url });
-    await client.connect();
-    try {
-      await client.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [applicationName]);
-      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-    } finally {
-      await client.end();
-    }
-  };
-  const interrupted = async (signal) => {
-    log(`${signal}: dropping ${schema}`);
-    await dropSchema().catch((error) => log(`could not drop ${schema}: ${error.message}`));
-    await server.stop().catch(() => undefined);
-    process.exit(130);
-  };
-  process.once('SIGINT', interrupted);
-  process.once('SIGTERM', interrupted);
+  const removeInterruptGuard = onInterrupt(async () => {
+    await dropSchema();
+    await server.stop();
+  });
 
   let dataSource;
   const started = performance.now();
@@ -432,8 +409,7 @@ export const run = async () => {
     log(`seeding: ${seeded.events} events in ${seconds(seeded.projectMs)} projecting (${rate(seeded.events, seeded.projectMs)}/s), ${seconds(seeded.generateMs)} generating; wall time ${seconds(performance.now() - started)}`);
     return rows;
   } finally {
-    process.off('SIGINT', interrupted);
-    process.off('SIGTERM', interrupted);
+    removeInterruptGuard();
     await dataSource?.destroy().catch(() => undefined);
     await pool.end().catch(() => undefined);
     await dropSchema().catch((error) => log(`could not drop ${schema}: ${error.message}`));

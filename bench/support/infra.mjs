@@ -119,6 +119,28 @@ export const adminQuery = async (url, sql, params) => {
   }
 };
 
+/**
+ * A scratch schema `<prefix>_<random>` whose sessions carry its name as application_name, so that
+ * dropping it (at the end, or on Ctrl-C through the returned interrupt guard) first ends this run's
+ * sessions and only those.
+ */
+export const scratchSchema = (url, prefix) => {
+  const schema = `${prefix}_${Math.random().toString(16).slice(2, 10)}`;
+  const applicationName = `bench-${schema}`;
+  const drop = async () => {
+    await adminQuery(url, 'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [applicationName]);
+    await adminQuery(url, `DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  };
+  return { schema, applicationName, drop };
+};
+
+/** Which of `writers` concurrent writers owns a stream: a stable hash of its id. */
+export const writerOf = (streamId, writers) => {
+  let hash = 7;
+  for (let i = 0; i < streamId.length; i++) hash = (hash * 31 + streamId.charCodeAt(i)) >>> 0;
+  return hash % writers;
+};
+
 // --- Kafka ---------------------------------------------------------------------------------------
 
 const portOpen = (host, port) =>
