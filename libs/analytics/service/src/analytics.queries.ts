@@ -98,6 +98,25 @@ type GroupAccumulator = {
 /** A lead's score trend compares its latest score with the one it had this many days ago. */
 export const focusScoreTrendDays = 30;
 
+/**
+ * CTEs ending in `open_deals`: the deals open just before `at` (an SQL expression: a parameter, or
+ * an outer column inside a LATERAL subquery), each with its latest stage, probability, amount,
+ * currency, owner and expected close date, folded from the tenant's (`$1`) deal history.
+ */
+export const openDealsAsOfSql = (schema: string, at: string): string => {
+  const latest = (columns: string, where: string) => `SELECT DISTINCT ON (opportunity_id) opportunity_id, ${columns} FROM h WHERE ${where} ORDER BY opportunity_id, revision DESC`;
+  return `h AS (SELECT * FROM ${schema}.deal_events WHERE tenant_id = $1 AND occurred_at < ${at}),
+      st AS (${latest('status', 'status IS NOT NULL')}),
+      sg AS (${latest('stage, probability', 'stage IS NOT NULL')}),
+      am AS (${latest('amount_minor, currency', 'amount_minor IS NOT NULL')}),
+      ow AS (${latest('owner_id', 'owner_id IS NOT NULL')}),
+      cd AS (${latest('expected_close_date', 'expected_close_date IS NOT NULL')}),
+      open_deals AS (
+        SELECT st.opportunity_id, sg.stage, sg.probability, am.amount_minor, am.currency, ow.owner_id, cd.expected_close_date
+          FROM st JOIN sg USING (opportunity_id) JOIN am USING (opportunity_id) JOIN ow USING (opportunity_id) JOIN cd USING (opportunity_id)
+         WHERE st.status = 'open')`;
+};
+
 /** The analytics queries, over the read models in one schema. */
 export class AnalyticsQueries {
   constructor(
@@ -126,19 +145,7 @@ export class AnalyticsQueries {
    * set by the latest event (by revision) among those that had occurred by then.
    */
   private asOfSql(atParam: string) {
-    const s = this.schema;
-    const latest = (columns: string, where: string) =>
-      `SELECT DISTINCT ON (opportunity_id) opportunity_id, ${columns} FROM h WHERE ${where} ORDER BY opportunity_id, revision DESC`;
-    return `h AS (SELECT * FROM ${s}.deal_events WHERE tenant_id = $1 AND occurred_at < ${atParam}),
-      st AS (${latest('status', 'status IS NOT NULL')}),
-      sg AS (${latest('stage, probability', 'stage IS NOT NULL')}),
-      am AS (${latest('amount_minor, currency', 'amount_minor IS NOT NULL')}),
-      ow AS (${latest('owner_id', 'owner_id IS NOT NULL')}),
-      cd AS (${latest('expected_close_date', 'expected_close_date IS NOT NULL')}),
-      open_deals AS (
-        SELECT st.opportunity_id, sg.stage, sg.probability, am.amount_minor, am.currency, ow.owner_id, cd.expected_close_date
-          FROM st JOIN sg USING (opportunity_id) JOIN am USING (opportunity_id) JOIN ow USING (opportunity_id) JOIN cd USING (opportunity_id)
-         WHERE st.status = 'open')`;
+    return openDealsAsOfSql(this.schema, atParam);
   }
 
   async kpis(tenantId: string, range: Range, groupBy?: Grouping): Promise<{ from: string; to: string; groupBy: Grouping | null; groups: KpiGroup[] }> {

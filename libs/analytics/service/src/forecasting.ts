@@ -18,7 +18,7 @@ import {
 } from '@crm/numerics';
 import { CommandRejected } from '@crm/event-sourcing';
 import { DataSource } from 'typeorm';
-import { dealDimension, Grouping, money } from './analytics.queries';
+import { dealDimension, Grouping, money, openDealsAsOfSql } from './analytics.queries';
 
 const dayMs = 86_400_000;
 
@@ -230,10 +230,9 @@ export class AnalyticsForecasts {
 
   /**
    * The leading indicators at the start of each month (UTC), in one currency: the open pipeline per
-   * stage and weighted by each deal's probability (the as-of fold of `pipelineAsOf`, repeated here
-   * per month because that one is private to the read-model queries), and the previous month's
-   * newly qualified leads (their latest qualification), opportunities opened in this currency and
-   * logged activities. Amounts in major units (e.g. euros), counts as counts.
+   * stage and weighted by each deal's probability (the as-of fold of `pipelineAsOf`, once per
+   * month), and the previous month's newly qualified leads (their latest qualification),
+   * opportunities opened in this currency and logged activities. Amounts in major units (e.g. euros), counts as counts.
    */
   async leadingIndicators(tenantId: string, currency: string, months: readonly string[]): Promise<{ stages: string[]; values: Map<string, Record<string, number>> }> {
     const s = this.schema;
@@ -242,20 +241,10 @@ export class AnalyticsForecasts {
       const [year, monthIndex] = month.split('-').map(Number);
       return new Date(Date.UTC(year, monthIndex - 2, 1)).toISOString();
     });
-    const latest = (columns: string, where: string) =>
-      `SELECT DISTINCT ON (opportunity_id) opportunity_id, ${columns} FROM ${s}.deal_events
-        WHERE tenant_id = $1 AND occurred_at < m.at AND ${where} ORDER BY opportunity_id, revision DESC`;
     const pipeline = await this.rows<{ at: Date; stage: string; amount: string; weighted: string }>(
       `SELECT m.at, o.stage, sum(o.amount_minor)::text AS amount, sum(o.amount_minor * o.probability / 100)::text AS weighted
          FROM unnest($2::timestamptz[]) AS m(at)
-         CROSS JOIN LATERAL (
-           SELECT sg.stage, sg.probability, am.amount_minor
-             FROM (${latest('status', 'status IS NOT NULL')}) st
-             JOIN (${latest('stage, probability', 'stage IS NOT NULL')}) sg USING (opportunity_id)
-             JOIN (${latest('amount_minor, currency', 'amount_minor IS NOT NULL')}) am USING (opportunity_id)
-             JOIN (${latest('owner_id', 'owner_id IS NOT NULL')}) ow USING (opportunity_id)
-             JOIN (${latest('expected_close_date', 'expected_close_date IS NOT NULL')}) cd USING (opportunity_id)
-            WHERE st.status = 'open' AND am.currency = $3) o
+         CROSS JOIN LATERAL (WITH ${openDealsAsOfSql(s, 'm.at')} SELECT stage, probability, amount_minor FROM open_deals WHERE currency = $3) o
         GROUP BY 1, 2`,
       [tenantId, starts, currency],
     );
