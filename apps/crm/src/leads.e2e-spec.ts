@@ -230,7 +230,7 @@ const malformedRequests = (leadId: string): Case[] => {
   }
   for (const companySize of [-1, 0, 1.5, 20_000_000, '10']) capture({ ...valid, companySize }, `companySize ${companySize}`);
   for (const amount of ['-5', '1.001', '1e5', 'abc', '', '12.345']) capture({ ...valid, estimatedValue: { amount, currency: 'EUR' } }, `estimatedValue ${amount}`);
-  for (const estimatedValue of [1000, '1000', { amount: '10' }, { amount: '10', currency: 'euro' }, { amount: 10, currency: 'EUR' }, { amount: '10', currency: 'EUR', extra: 1 }]) {
+  for (const estimatedValue of [1000, '1000', [], [{ amount: '10', currency: 'EUR' }], { amount: '10' }, { amount: '10', currency: 'euro' }, { amount: 10, currency: 'EUR' }, { amount: '10', currency: 'EUR', extra: 1 }]) {
     capture({ ...valid, estimatedValue }, `estimatedValue ${JSON.stringify(estimatedValue)}`);
   }
   for (const attributes of [[], 'x', { nested: { a: 1 } }, { 'bad key': 1 }, { list: [1] }, { big: 'x'.repeat(501) }, Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, i]))]) {

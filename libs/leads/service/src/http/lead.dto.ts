@@ -7,6 +7,7 @@ import {
   IsInt,
   IsNotEmpty,
   IsNumber,
+  IsObject,
   IsOptional,
   IsString,
   Matches,
@@ -50,6 +51,8 @@ class LeadProfileFields {
 
   @ApiPropertyOptional({ type: MoneyDto })
   @Optional()
+  // ValidateNested alone lets an array through (none of []'s elements fails, and [] drops the field).
+  @IsObject({ message: 'estimatedValue must be an object {amount, currency}' })
   @ValidateNested()
   @Type(() => MoneyDto)
   estimatedValue?: MoneyDto;
