@@ -60,6 +60,15 @@ export const kafkaBrokers = (): string[] => {
 /** A unique lowercase name for throw-away schemas, topics and groups. */
 export const uniqueName = (prefix: string): string => `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
 
+/**
+ * The highest position committed to a PostgreSQL store's log, whatever transactions are still in
+ * flight. `headPosition()` is the highest position a subscription may safely read up to, and any
+ * open transaction on the server (another test file's, another database's) holds it back: a test
+ * that waits for "everything appended so far" waits for this one.
+ */
+export const committedHead = async (pool: Pool, schema: string): Promise<number> =>
+  Number((await pool.query<{ p: string }>(`SELECT coalesce(max(global_position), 0) AS p FROM "${schema}".events`)).rows[0].p);
+
 /** A pool plus a fresh schema, dropped again by `drop()`. */
 export const createTestSchema = async (prefix = 't'): Promise<{ pool: Pool; schema: string; drop: () => Promise<void> }> => {
   const pool = new Pool({ connectionString: databaseUrl(), max: 20 });

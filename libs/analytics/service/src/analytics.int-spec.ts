@@ -3,7 +3,7 @@ import { ActorRole, EventMetadata, streamId, StreamCategory } from '@crm/contrac
 import { storeEventBus } from '@crm/event-sourcing';
 import { createPostgresEventStore, PostgresEventStore } from '@crm/postgres-event-store';
 import { RunningConsumers, startEventConsumers } from '@crm/platform';
-import { createTestSchema, describeWithInfra } from '@crm/testing';
+import { committedHead, createTestSchema, describeWithInfra } from '@crm/testing';
 import { Pool } from 'pg';
 import { AnalyticsConsumers } from './analytics.consumers';
 import { AnalyticsService } from './analytics.service';
@@ -406,7 +406,7 @@ describeWithInfra(['postgres'], 'analytics read models against PostgreSQL', () =
     // Now 2026-06-01, stage defaults (fewer than 20 transitions). D4: USD 8,000 × 0.75, closing in 29 days, untouched
     // since 03-01 (staleness capped at 3) → 6,000 × 30/59 × 3; D5: EUR 4,000 × 0.25, close date passed, untouched since
     // 03-15 → 1,000 × 1 × 3; L6: 10,000 × 0.5 × 0.25 (no close date) × (1 + 1.5/30) × 1.3.
-    const head = await store.headPosition();
+    const head = await committedHead(pool, schema);
     const focus = await service.focus(tenantId, 'rep-a', { minSamples: 20, limit: 10 });
     expect(focus.items.map((item) => [item.kind, item.id, item.nextAction])).toEqual([
       ['deal', ids.D4, 're-engage'],
@@ -420,7 +420,7 @@ describeWithInfra(['postgres'], 'analytics read models against PostgreSQL', () =
     const learned = await service.focus(tenantId, 'rep-a', { minSamples: 1, limit: 10 });
     expect(learned.items.find((item) => item.id === ids.D5)?.winProbability).toBeCloseTo(0.4, 4);
     expect((await service.focus(tenantId, 'rep-a', { minSamples: 20, limit: 1 })).items).toHaveLength(1);
-    expect(await store.headPosition()).toBe(head);
+    expect(await committedHead(pool, schema)).toBe(head);
   });
 
   it('rebuilds every read model, from the store or from its event log, to the same rows', async () => {

@@ -3,7 +3,7 @@ import { EventMetadata } from '@crm/contracts';
 import { CommandContext, storeEventBus } from '@crm/event-sourcing';
 import { leadStreamId } from '@crm/leads-domain';
 import { createPostgresEventStore, PostgresEventStore } from '@crm/postgres-event-store';
-import { createTestSchema, describeWithInfra } from '@crm/testing';
+import { committedHead, createTestSchema, describeWithInfra } from '@crm/testing';
 import { Pool } from 'pg';
 import { CaptureLeadDto } from './http/lead.dto';
 import { LeadQueries } from './lead.queries';
@@ -27,7 +27,7 @@ describeWithInfra(['postgres'], 'GDPR erasure by crypto-shredding, against Postg
     return started;
   };
   const capture = (dto: Partial<CaptureLeadDto>) => service.capture({ source: 'web', ...dto } as CaptureLeadDto, context(), false);
-  const settled = async () => service.viewSubscription?.waitFor(await store.headPosition(), 10_000);
+  const settled = async () => service.viewSubscription?.waitFor(await committedHead(pool, schema), 10_000);
   const viewRow = async (leadId: string) =>
     (await pool.query('SELECT name, email, phone, company, status, score, owner_id, erased, state FROM leads.lead_view WHERE lead_id = $1', [leadId])).rows[0];
 

@@ -5,7 +5,7 @@ import { CommandContext, SqlExecutor, storeEventBus } from '@crm/event-sourcing'
 import { createPostgresEventStore, PostgresEventStore } from '@crm/postgres-event-store';
 import { automationTaskId } from '@crm/tasks-domain';
 import { RunningConsumers, startEventConsumers } from '@crm/platform';
-import { createTestSchema, describeWithInfra } from '@crm/testing';
+import { committedHead, createTestSchema, describeWithInfra } from '@crm/testing';
 import { Pool } from 'pg';
 import { TasksConsumers } from './tasks.consumers';
 import { TasksService } from './tasks.service';
@@ -37,11 +37,10 @@ describeWithInfra(['postgres'], 'tasks service over PostgreSQL', () => {
   };
   /** Waits until every read model and the policy have handled the whole log, including the tasks the policy created. */
   const settle = async () => {
-    await service.caughtUp(await committedHead(), undefined, 30_000);
-    await service.caughtUp(await committedHead(), undefined, 30_000);
+    await service.caughtUp(await committedHead(pool, schema), undefined, 30_000);
+    await service.caughtUp(await committedHead(pool, schema), undefined, 30_000);
   };
   /** The newest committed position, visible or not yet (the store's head counts only visible ones). */
-  const committedHead = async () => Number((await pool.query<{ p: string }>(`SELECT coalesce(max(global_position), 0) AS p FROM "${schema}".events`)).rows[0].p);
   const createdTasks = async (): Promise<Array<EventEnvelope & { data: TaskCreated['data'] }>> =>
     (await store.readAll({ after: 0, maxCount: 100_000, categories: ['task'] })).filter((e) => e.type === 'TaskCreated') as Array<EventEnvelope & { data: TaskCreated['data'] }>;
 
@@ -108,7 +107,7 @@ describeWithInfra(['postgres'], 'tasks service over PostgreSQL', () => {
       const ids = { lead: randomUUID(), opportunity: randomUUID() };
       for (const [stream, setup] of scenario.before(ids)) await store.appendToStream(stream, [setup]);
       const [stream, trigger] = scenario.trigger(ids);
-      const before = await store.headPosition();
+      const before = await committedHead(pool, schema);
       await store.appendToStream(stream, [trigger]);
       await settle();
       const ofTrigger = async () => (await createdTasks()).filter((created) => created.data.triggeredBy === trigger.id);

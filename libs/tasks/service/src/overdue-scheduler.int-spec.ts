@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEnvelope, EventMetadata, streamId, TaskBecameOverdue } from '@crm/contracts';
 import { CommandContext, derivedEventId, EventStore, storeEventBus } from '@crm/event-sourcing';
 import { createPostgresEventStore, PostgresEventStore } from '@crm/postgres-event-store';
-import { createTestSchema, describeWithInfra } from '@crm/testing';
+import { committedHead, createTestSchema, describeWithInfra } from '@crm/testing';
 import { Pool } from 'pg';
 import { TasksService } from './tasks.service';
 
@@ -58,7 +58,6 @@ describeWithInfra(['postgres'], 'overdue scheduler over PostgreSQL', () => {
   };
   let ids: string[] = [];
   /** The newest committed position, visible or not yet (the store's head counts only visible ones). */
-  const committedHead = async () => Number((await pool.query<{ p: string }>(`SELECT coalesce(max(global_position), 0) AS p FROM "${schema}".events`)).rows[0].p);
   /** Read stream by stream: the global log hides events above the oldest transaction still in flight, streams do not. */
   const overdueEvents = async () =>
     (await Promise.all(ids.map((id) => store.readStream(streamId('task', id))))).flatMap(({ events }) => events.filter((event) => event.type === 'TaskBecameOverdue')) as Array<
@@ -120,7 +119,7 @@ describeWithInfra(['postgres'], 'overdue scheduler over PostgreSQL', () => {
         dueAt.set(id, later);
       }
     }
-    await service.caughtUp(await committedHead(), ['tasks'], 60_000);
+    await service.caughtUp(await committedHead(pool, schema), ['tasks'], 60_000);
     await stop(service);
     const open = [...dueAt.keys()].filter((id) => !closed.has(id));
     const dueBy = (at: number) => open.filter((id) => Date.parse(dueAt.get(id) as string) < at).length;
@@ -156,7 +155,7 @@ describeWithInfra(['postgres'], 'overdue scheduler over PostgreSQL', () => {
     const other = new TasksService(store, pool, storeEventBus(store), { schema, clock, overdueIntervalMs: 0 });
     // The second call on one instance joins its pass in progress; the other replica races it.
     await Promise.all([service.scheduler.tick(), other.scheduler.tick(), service.scheduler.tick()]);
-    await service.caughtUp(await committedHead(), ['tasks'], 60_000);
+    await service.caughtUp(await committedHead(pool, schema), ['tasks'], 60_000);
     expect(await other.scheduler.tick()).toBe(0);
 
     const events = await overdueEvents();
