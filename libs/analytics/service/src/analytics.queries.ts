@@ -102,19 +102,29 @@ export const focusScoreTrendDays = 30;
  * CTEs ending in `open_deals`: the deals open just before `at` (an SQL expression: a parameter, or
  * an outer column inside a LATERAL subquery), each with its latest stage, probability, amount,
  * currency, owner and expected close date, folded from the tenant's (`$1`) deal history.
+ *
+ * When every deal event of the tenant occurred before `at` (now, or a date to come), the fold is
+ * the deals table's open rows: each deal's row holds the last value each of its events set (see
+ * evolveDealFact), and both tables are written in one projector transaction, so one statement sees
+ * them agree. The fold's branch is then gated off and never runs.
  */
 export const openDealsAsOfSql = (schema: string, at: string): string => {
   const latest = (columns: string, where: string) => `SELECT DISTINCT ON (opportunity_id) opportunity_id, ${columns} FROM h WHERE ${where} ORDER BY opportunity_id, revision DESC`;
-  return `h AS (SELECT * FROM ${schema}.deal_events WHERE tenant_id = $1 AND occurred_at < ${at}),
+  return `history_ends AS (SELECT max(occurred_at) AS at FROM ${schema}.deal_events WHERE tenant_id = $1),
+      h AS (SELECT * FROM ${schema}.deal_events WHERE tenant_id = $1 AND occurred_at < ${at}),
       st AS (${latest('status', 'status IS NOT NULL')}),
       sg AS (${latest('stage, probability', 'stage IS NOT NULL')}),
       am AS (${latest('amount_minor, currency', 'amount_minor IS NOT NULL')}),
       ow AS (${latest('owner_id', 'owner_id IS NOT NULL')}),
       cd AS (${latest('expected_close_date', 'expected_close_date IS NOT NULL')}),
       open_deals AS (
+        SELECT d.opportunity_id, d.stage, d.probability, d.amount_minor, d.currency, d.owner_id, d.expected_close_date
+          FROM ${schema}.deals d
+         WHERE d.tenant_id = $1 AND d.status = 'open' AND (SELECT at FROM history_ends) < ${at}
+        UNION ALL
         SELECT st.opportunity_id, sg.stage, sg.probability, am.amount_minor, am.currency, ow.owner_id, cd.expected_close_date
           FROM st JOIN sg USING (opportunity_id) JOIN am USING (opportunity_id) JOIN ow USING (opportunity_id) JOIN cd USING (opportunity_id)
-         WHERE st.status = 'open')`;
+         WHERE st.status = 'open' AND (SELECT at FROM history_ends) IS NOT NULL AND NOT ((SELECT at FROM history_ends) < ${at}))`;
 };
 
 /** The analytics queries, over the read models in one schema. */
