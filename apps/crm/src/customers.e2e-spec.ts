@@ -242,11 +242,14 @@ describe('customers over HTTP (embedded app)', () => {
     expect(sooner.body).toMatchObject({ assigneeId: 'rep-1', assignedBy: 'record-owner' });
     // A contact without an owner takes its account's.
     const ownerless = (await app.request('POST', '/contacts', { name: 'Ownerless Person', email: 'ownerless@fortran.example', accountId })).body as Contact;
-    expect((await task({ type: 'contact', id: ownerless.id }, '2031-04-01T09:00:00Z')).body).toMatchObject({ assigneeId: 'rep-1', assignedBy: 'record-owner' });
+    const lastTask = await task({ type: 'contact', id: ownerless.id }, '2031-04-01T09:00:00Z');
+    expect(lastTask.body).toMatchObject({ assigneeId: 'rep-1', assignedBy: 'record-owner' });
+    // The last command's position: the timeline waits until its consumers have taken in everything up to it.
+    const last = (lastTask.body as { position: number }).position;
     expect((await app.request('POST', '/tasks', { title: 'x', type: 'call', related: { type: 'contact', id: randomUUIDv4() }, dueAt: '2031-04-01T09:00:00Z', priority: 'normal' })).status).toBe(422);
 
     const timeline = await until(
-      async () => (await app.request('GET', `/accounts/${accountId}/timeline`)).body as Timeline,
+      async () => (await app.request('GET', `/accounts/${accountId}/timeline?minPosition=${last}`)).body as Timeline,
       (body) => ['OpportunityWon', 'OpportunityLost'].every((type) => body.items?.some((item) => item.type === type)) && body.items.filter((item) => item.kind === 'activity').length === 3,
     );
     const kinds = timeline.items.map((item) => `${item.kind}:${item.type}`);
