@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { createDistributedStack, describeWithInfra, Response, ServiceName, serviceNames, ServiceProcess } from '@crm/testing';
+import { tasksConsumerCategories } from '@crm/tasks-service';
 
 // 2,000 commands against the four services over Kafka while each service in turn is killed with
 // SIGKILL and started again. Afterwards: every accepted command's events are in its store, no
@@ -112,22 +113,24 @@ describeWithInfra(['postgres', 'kafka'], 'distributed mode under crashes', () =>
 
     const count = async (service: ServiceName, where = 'true') => Number((await stack.sql<{ n: string }>(services[service], `SELECT count(*) AS n FROM event_store.events WHERE ${where}`))[0].n);
     const inbox = async (service: ServiceName, consumer: string) => Number((await stack.sql<{ n: string }>(services[service], 'SELECT count(*) AS n FROM event_bus.inbox WHERE consumer = $1', [consumer]))[0].n);
-    const categoryIn = (categories: string[]) => `split_part(stream_id, '-', 1) IN (${categories.map((category) => `'${category}'`).join(', ')})`;
+    const categoryIn = (categories: readonly string[]) => `split_part(stream_id, '-', 1) IN (${categories.map((category) => `'${category}'`).join(', ')})`;
     // Quiet: every consumer has applied everything its producers stored.
     const quiet = async () => {
       const stored = await Promise.all(serviceNames.map((name) => count(name)));
       const logged = Number((await stack.sql<{ n: string }>(services['analytics-service'], 'SELECT count(*) AS n FROM analytics.event_log'))[0].n);
       const conversions = await count('leads-service', "type = 'LeadConverted'");
       const opened = await count('opportunities-service', "type = 'OpportunityOpened' AND data ? 'leadId'");
-      // tasks.related-records and tasks.customer-records both read leads, accounts, contacts and deals.
-      const related = (await count('leads-service', categoryIn(['lead', 'account', 'contact']))) + (await count('opportunities-service', categoryIn(['opportunity'])));
+      // Each of the tasks service's consumers holds every event of the categories it declares.
+      const eventsOf = async (categories: readonly string[]) => (await Promise.all(serviceNames.map((name) => count(name, categoryIn(categories))))).reduce((sum, value) => sum + value, 0);
+      const related = await eventsOf(tasksConsumerCategories.relatedRecords);
+      const customers = await eventsOf(tasksConsumerCategories.customerRecords);
       const activities = await count('tasks-service', categoryIn(['activity', 'task']));
       const team = await count('tasks-service', categoryIn(['team']));
       return (
         logged === stored.reduce((sum, value) => sum + value, 0) &&
         conversions === opened &&
         (await inbox('tasks-service', 'tasks.related-records')) === related &&
-        (await inbox('tasks-service', 'tasks.customer-records')) === related &&
+        (await inbox('tasks-service', 'tasks.customer-records')) === customers &&
         (await inbox('opportunities-service', 'opportunities.activities')) === activities &&
         (await inbox('leads-service', 'leads.team-directory')) === team
       );
