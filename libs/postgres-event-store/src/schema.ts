@@ -82,7 +82,13 @@ CREATE OR REPLACE FUNCTION ${s}.append_events(
   p_hash_before text[] DEFAULT NULL,
   p_hash_after text[] DEFAULT NULL
 ) RETURNS TABLE (event_id uuid, revision bigint, global_position bigint, recorded_at timestamptz, hash text)
-LANGUAGE plpgsql AS $fn$
+LANGUAGE plpgsql
+-- PL/pgSQL keeps a session's generic plan of each statement, chosen when the plan was first made:
+-- a pooled session that first appended to an empty log kept sequential scans of events for its
+-- lookups by event id and by stream revision, so an append cost O(log size) until an ANALYZE
+-- (which autovacuum may never run) replaced the plans. Planned per call, they use the indexes.
+SET plan_cache_mode = force_custom_plan
+AS $fn$
 DECLARE
   n integer := cardinality(p_ids);
   current_revision bigint;
