@@ -129,6 +129,12 @@ export const scratchSchema = (url, prefix) => {
   const applicationName = `bench-${schema}`;
   const drop = async () => {
     await adminQuery(url, 'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [applicationName]);
+    // A terminated session lets go of its locks only as it exits: dropping before that can deadlock.
+    for (let waited = 0; waited < 10_000; waited += 100) {
+      const { rows } = await adminQuery(url, 'SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1', [applicationName]);
+      if (rows[0].n === 0) break;
+      await sleep(100);
+    }
     await adminQuery(url, `DROP SCHEMA IF EXISTS ${schema} CASCADE`);
   };
   return { schema, applicationName, drop };
