@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { deadLetterTopic, eventHeaders, streamId, Topic } from '@crm/contracts';
 import { createPostgresEventStore, PostgresEventStore } from '@crm/postgres-event-store';
-import { createTestSchema, describeWithInfra, kafkaBrokers, testEvent, uniqueName, waitUntil } from '@crm/testing';
+import { createTestSchema, deleteTopicsWithPrefix, describeWithInfra, kafkaBrokers, testEvent, uniqueName, waitUntil } from '@crm/testing';
 import { Kafka } from 'kafkajs';
 import { Pool } from 'pg';
 import { createKafka } from './kafka-client';
@@ -32,11 +32,7 @@ describeWithInfra(['postgres', 'kafka'], 'relay and Kafka event bus', () => {
     await store.close();
     await pool.query('DELETE FROM event_bus.inbox WHERE consumer LIKE $1', [`${prefix}%`]).catch(() => undefined);
     await drop();
-    const admin = kafka.admin();
-    await admin.connect();
-    const topics = (await admin.listTopics()).filter((topic) => topic.startsWith(prefix));
-    if (topics.length) await admin.deleteTopics({ topics }).catch(() => undefined);
-    await admin.disconnect();
+    await deleteTopicsWithPrefix(kafka, prefix);
   });
 
   const applied = async () => (await pool.query<{ event_id: string; stream_id: string; revision: number }>(`SELECT event_id, stream_id, revision FROM "${schema}".applied ORDER BY seq`)).rows;

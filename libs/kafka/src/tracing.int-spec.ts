@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { streamId } from '@crm/contracts';
 import { metadataCausedBy } from '@crm/event-sourcing';
 import { createPostgresEventStore, PostgresEventStore } from '@crm/postgres-event-store';
-import { createTestSchema, describeWithInfra, kafkaBrokers, testEvent, uniqueName, waitUntil } from '@crm/testing';
+import { createTestSchema, deleteTopicsWithPrefix, describeWithInfra, kafkaBrokers, testEvent, uniqueName, waitUntil } from '@crm/testing';
 import { context, SpanKind, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
@@ -47,11 +47,7 @@ describeWithInfra(['postgres', 'kafka'], 'tracing through the relay and the Kafk
     await store.close();
     await pool.query('DELETE FROM event_bus.inbox WHERE consumer LIKE $1', [`${prefix}%`]).catch(() => undefined);
     await drop();
-    const admin = kafka.admin();
-    await admin.connect();
-    const topics = (await admin.listTopics()).filter((topic) => topic.startsWith(prefix));
-    if (topics.length) await admin.deleteTopics({ topics }).catch(() => undefined);
-    await admin.disconnect();
+    await deleteTopicsWithPrefix(kafka, prefix);
   });
 
   it('links the event’s span, the publish, the consumer and the follow-up in one trace', async () => {

@@ -69,6 +69,26 @@ export const uniqueName = (prefix: string): string => `${prefix}_${Date.now().to
 export const committedHead = async (pool: Pool, schema: string): Promise<number> =>
   Number((await pool.query<{ p: string }>(`SELECT coalesce(max(global_position), 0) AS p FROM "${schema}".events`)).rows[0].p);
 
+/** What deleting topics needs of a kafkajs client (structural: this lib does not depend on kafkajs). */
+type TopicAdmin = {
+  connect: () => Promise<void>;
+  listTopics: () => Promise<string[]>;
+  deleteTopics: (options: { topics: string[] }) => Promise<void>;
+  disconnect: () => Promise<void>;
+};
+
+/** Deletes a test's own Kafka topics, those whose names start with `prefix`; best effort. */
+export const deleteTopicsWithPrefix = async (kafka: { admin: () => TopicAdmin }, prefix: string): Promise<void> => {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const topics = (await admin.listTopics()).filter((topic) => topic.startsWith(prefix));
+    if (topics.length) await admin.deleteTopics({ topics }).catch(() => undefined);
+  } finally {
+    await admin.disconnect();
+  }
+};
+
 /** A pool plus a fresh schema, dropped again by `drop()`. */
 export const createTestSchema = async (prefix = 't'): Promise<{ pool: Pool; schema: string; drop: () => Promise<void> }> => {
   const pool = new Pool({ connectionString: databaseUrl(), max: 20 });

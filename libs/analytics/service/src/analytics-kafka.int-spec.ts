@@ -3,7 +3,7 @@ import { categoryOf } from '@crm/contracts';
 import { createKafka, createKafkaEventBus, KafkaEventBus, Relay, startRelay } from '@crm/kafka';
 import { createPostgresEventStore, PostgresEventStore } from '@crm/postgres-event-store';
 import { RunningConsumers, startEventConsumers } from '@crm/platform';
-import { createTestSchema, describeWithInfra, generateCrmHistoryArray, kafkaBrokers, uniqueName } from '@crm/testing';
+import { createTestSchema, deleteTopicsWithPrefix, describeWithInfra, generateCrmHistoryArray, kafkaBrokers, uniqueName } from '@crm/testing';
 import { Kafka } from 'kafkajs';
 import { Pool } from 'pg';
 import { projectedTables } from './analytics.schema';
@@ -56,11 +56,7 @@ describeWithInfra(['postgres', 'kafka'], 'two analytics instances in one Kafka c
     await relay?.stop();
     await producerStore?.close();
     await ownStore?.close();
-    const admin = kafka.admin();
-    await admin.connect();
-    const topics = (await admin.listTopics()).filter((topic) => topic.startsWith(prefix));
-    if (topics.length) await admin.deleteTopics({ topics }).catch(() => undefined);
-    await admin.disconnect();
+    await deleteTopicsWithPrefix(kafka, prefix);
     for (const drop of drops.reverse()) await drop();
   });
 
