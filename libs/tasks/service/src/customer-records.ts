@@ -81,7 +81,11 @@ export class CustomerQueries {
       [tenantId, ...columns(records)],
     );
     const streams = new Map<string, EventEnvelope[]>();
-    for (const row of rows) streams.set(row.record_id, [...(streams.get(row.record_id) ?? []), row.event]);
+    for (const row of rows) {
+      const events = streams.get(row.record_id);
+      if (events) events.push(row.event);
+      else streams.set(row.record_id, [row.event]);
+    }
     return streams;
   }
 

@@ -458,16 +458,15 @@ export class TasksService implements OnModuleInit, OnModuleDestroy {
   async accountSummary(tenantId: string, accountId: string) {
     const { records, own } = await this.accountRecords(tenantId, accountId);
     const opportunities = records.filter((record) => record.type === 'opportunity');
-    const [streams, [lastActivity], nextTask, accountStreams] = await Promise.all([
+    const [streams, [lastActivity], nextTask] = await Promise.all([
       this.customers.streamsOf(tenantId, opportunities),
       this.customers.activitiesOf(tenantId, records, 1),
       this.customers.nextOpenTask(tenantId, records),
-      this.customers.streamsOf(tenantId, [{ type: 'account', id: accountId }]),
     ]);
     const deals = [...streams.values()].map((events) => dealStanding(events)).filter((deal): deal is DealStanding => deal !== undefined);
     const now = this.now().toISOString();
     const figures = accountDealFigures(deals, now);
-    const account = accountProfile(own.length > 0 ? own : (accountStreams.get(accountId) ?? []));
+    const account = accountProfile(own);
     return {
       accountId,
       name: account.name ?? null,
@@ -483,11 +482,16 @@ export class TasksService implements OnModuleInit, OnModuleDestroy {
     };
   }
 
+  /**
+   * The account's related records, and its own events: from the store where it holds them
+   * (embedded), else as the customer read model took them in (distributed).
+   */
   private async accountRecords(tenantId: string, accountId: string): Promise<{ records: RelatedRecord[]; own: EventEnvelope[] }> {
-    const [resolved, records] = await Promise.all([this.related.resolve(this.executor, tenantId, { type: 'account', id: accountId }), this.customers.recordsOf(tenantId, accountId)]);
-    const known = resolved.exists || (await this.customers.streamsOf(tenantId, [{ type: 'account', id: accountId }])).size > 0;
-    if (!known) throw new CommandRejected('not_found', 'account-not-found', 'no such account');
-    return { records, own: resolved.events };
+    const account: RelatedRecord = { type: 'account', id: accountId };
+    const [resolved, records] = await Promise.all([this.related.resolve(this.executor, tenantId, account), this.customers.recordsOf(tenantId, accountId)]);
+    const own = resolved.events.length > 0 ? resolved.events : ((await this.customers.streamsOf(tenantId, [account])).get(accountId) ?? []);
+    if (!resolved.exists && own.length === 0) throw new CommandRejected('not_found', 'account-not-found', 'no such account');
+    return { records, own };
   }
 
   // Automation
